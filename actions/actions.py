@@ -1,0 +1,153 @@
+"""Rasa SDK actions: thin adapters from the tracker and dispatcher to the tutor core in `bot/`."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.evaluation.state import Reply
+from bot.scenarios.variants import variant
+from bot.tutor import Incoming, Tutor
+
+log = logging.getLogger(__name__)
+SORRY = (
+    "Sorry, something went wrong on my side. Nothing you did is lost; please try that again in "
+    "a moment."
+)
+
+
+@functools.lru_cache(maxsize=1)
+def the_tutor() -> Tutor:
+    return Tutor()
+
+
+def incoming(tracker: Tracker) -> Incoming:
+    latest = tracker.latest_message or {}
+    meta = latest.get("metadata") or {}
+    intent = latest.get("intent") or {}
+    # Channels that share one conversation among several people (Telegram groups) say who spoke.
+    learner = str(meta.get("learner_id") or tracker.sender_id)
+    return Incoming(
+        conversation_id=tracker.sender_id,
+        learner_id=learner,
+        text=latest.get("text") or "",
+        display_name=meta.get("display_name"),
+        channel=str(meta.get("channel") or "rest"),
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+    )
+
+
+def pm_name(tracker: Tracker) -> str:
+    return "PM"
+
+
+def send(dispatcher: CollectingDispatcher, replies: list[Reply], pm: str) -> None:
+    for r in replies:
+        who = f"{pm} (PM)" if r.speaker == "pm" else "Tutor"
+        dispatcher.utter_message(text=f"{who}: {r.text}", buttons=r.buttons or None)
+        if r.data:
+            dispatcher.utter_message(json_message=r.data)
+
+
+class TutorAction(Action):
+    """Runs one tutor move; a failure becomes a polite message, never a stack trace."""
+
+    move: Callable[[Tutor, Incoming, Tracker], list[Reply]]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        msg = incoming(tracker)
+        try:
+            replies = type(self).move(the_tutor(), msg, tracker)
+            pm = self._pm_name(msg)
+        except Exception:  # noqa: BLE001 - the learner gets an apology, the log gets the trace
+            log.exception("action %s failed for %s", self.name(), msg.conversation_id)
+            dispatcher.utter_message(text=f"Tutor: {SORRY}")
+            return []
+        send(dispatcher, replies, pm)
+        return []
+
+    @staticmethod
+    def _pm_name(msg: Incoming) -> str:
+        t = the_tutor()
+        with t.store.transaction() as db:
+            session = t.store.active_session(db, msg.conversation_id)
+            if session is None:
+                return "PM"
+            return variant(session.scenario, session.seed).persona.name
+
+
+def _entity(tracker: Tracker, name: str):
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _start(t: Tutor, msg: Incoming, tracker: Tracker) -> list[Reply]:
+    scenario = _entity(tracker, "scenario")
+    seed = _entity(tracker, "seed")
+    if seed is not None:
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            return [Reply("tutor", f"The seed must be a whole number, not '{str(seed)[:40]}'.")]
+    return t.start(msg, str(scenario) if scenario else None, seed)
+
+
+class ActionListScenarios(TutorAction):
+    def name(self) -> str:
+        return "action_list_scenarios"
+
+    move = staticmethod(lambda t, msg, tracker: [t.menu()])
+
+
+class ActionStartScenario(TutorAction):
+    def name(self) -> str:
+        return "action_start_scenario"
+
+    move = staticmethod(_start)
+
+
+class ActionShowBrief(TutorAction):
+    def name(self) -> str:
+        return "action_show_brief"
+
+    move = staticmethod(lambda t, msg, tracker: t.brief(msg))
+
+
+class ActionShowRegister(TutorAction):
+    def name(self) -> str:
+        return "action_show_register"
+
+    move = staticmethod(lambda t, msg, tracker: t.register(msg))
+
+
+class ActionPmRespond(TutorAction):
+    """Challenges, questions to the PM and proposed fixes: the evaluator tells them apart."""
+
+    def name(self) -> str:
+        return "action_pm_respond"
+
+    move = staticmethod(lambda t, msg, tracker: t.respond(msg))
+
+
+class ActionGiveHint(TutorAction):
+    def name(self) -> str:
+        return "action_give_hint"
+
+    move = staticmethod(lambda t, msg, tracker: t.hint(msg))
+
+
+class ActionShowProgress(TutorAction):
+    def name(self) -> str:
+        return "action_show_progress"
+
+    move = staticmethod(lambda t, msg, tracker: t.progress(msg))
+
+
+class ActionFinishSession(TutorAction):
+    def name(self) -> str:
+        return "action_finish_session"
+
+    move = staticmethod(lambda t, msg, tracker: t.finish(msg))

@@ -1,0 +1,118 @@
+"""Score and debrief of a session: found, fixed and missed flaws, false challenges, hints, craft."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.evaluation.hints import where
+from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict
+from bot.scenarios.model import Scenario
+from bot.taxonomy import kind
+
+POINTS_FOUND = 10
+POINTS_FOUND_AFTER_ANSWER = 3  # found only after the tutor gave it away
+POINTS_FIXED = 5
+PENALTY_FALSE = 3
+PENALTY_HINT = {1: 1, 2: 2, 3: 0}  # the answer's cost is the lost credit
+CRAFT_POINTS = 10
+
+
+@dataclass
+class ChallengeRecord:
+    verdict: Verdict
+    text: str
+    risk_id: str | None
+    flaw_type: str | None
+    craft: dict | None  # Craft.as_dict()
+
+
+def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], hint_levels: list[int]) -> dict:
+    found = [f for f in s.flaws if f.id in state.found]
+    fixed = [f for f in found if f.id in state.fixed]
+    false = [c for c in challenges if c.verdict == Verdict.FALSE]
+    crafted = [c.craft["points"] for c in challenges if c.craft and c.verdict in CHALLENGE_VERDICTS]
+    craft = sum(crafted) / len(crafted) if crafted else 0.0
+    points = (
+        sum(POINTS_FOUND_AFTER_ANSWER if f.id in state.revealed else POINTS_FOUND for f in found)
+        + POINTS_FIXED * len(fixed)
+        - PENALTY_FALSE * len(false)
+        - sum(PENALTY_HINT[level] for level in hint_levels)
+        + round(CRAFT_POINTS * craft)
+    )
+    maximum = (POINTS_FOUND + POINTS_FIXED) * len(s.flaws) + CRAFT_POINTS
+    points = max(points, 0)
+    return {
+        "found": len(found),
+        "fixed": len(fixed),
+        "total": len(s.flaws),
+        "false_challenges": len(false),
+        "hints": len(hint_levels),
+        "craft": round(craft, 2),
+        "points": points,
+        "max_points": maximum,
+        "percent": round(100 * points / maximum),
+    }
+
+
+def _craft_feedback(challenges: list[ChallengeRecord]) -> list[str]:
+    rated = [c.craft for c in challenges if c.craft and c.verdict in CHALLENGE_VERDICTS]
+    if not rated:
+        return ["You made no challenges, so there is no craft to comment on yet."]
+    n = len(rated)
+    asked = sum(c["question"] for c in rated)
+    harsh = sum(c["accusatory"] for c in rated)
+    reasons = sum(c["reason"] for c in rated)
+    fixes = sum(c["fix"] for c in rated)
+    lines = [
+        f"Of your {n} challenges, {asked} were asked as questions, {reasons} gave a reason and "
+        f"{fixes} proposed a way forward."
+    ]
+    if harsh:
+        lines.append(
+            f"{harsh} sounded like accusations. The PM owns the register; a question that invites "
+            "them to look again ('Could we check the owner of R4, given...?') gets further."
+        )
+    if reasons < n / 2:
+        lines.append("Back more challenges with evidence from the brief: dates, figures, events.")
+    if fixes < n / 3:
+        lines.append("Offer a correction as well as a criticism: the PMO adds value by helping fix it.")
+    if not harsh and reasons >= n / 2:
+        lines.append("Good tone and good use of evidence: that is the PMO challenge done well.")
+    return lines
+
+
+def debrief(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], hint_levels: list[int]) -> str:
+    sc = score(s, state, challenges, hint_levels)
+    out = [
+        f"Debrief: {s.title}",
+        f"You found {sc['found']} of {sc['total']} flaws and fixed {sc['fixed']}. "
+        f"Score {sc['points']} of {sc['max_points']} ({sc['percent']}%).",
+    ]
+    found = [f for f in s.flaws if f.id in state.found]
+    missed = [f for f in s.flaws if f.id not in state.found]
+    if found:
+        out.append("Found:")
+        for f in found:
+            status = "fixed" if f.id in state.fixed else f"not fixed (a fix: {f.fix.model_answer})"
+            given = " (after the tutor gave it away)" if f.id in state.revealed else ""
+            out.append(f"- {where(f)}: {kind(f.type).label}{given}, {status}.")
+    if missed:
+        out.append("Missed:")
+        for f in missed:
+            why = f.why_it_matters or kind(f.type).why_it_matters
+            out.append(f"- {where(f)}: {kind(f.type).label}. {f.evidence} Why it matters: {why}")
+    false = [c for c in challenges if c.verdict == Verdict.FALSE]
+    if false:
+        out.append(
+            f"False challenges: {len(false)}. "
+            + "; ".join(
+                f"{c.risk_id or 'register'}: {kind(c.flaw_type).label if c.flaw_type else 'unclear'}"
+                for c in false
+            )
+            + ". Check the facts in the brief before challenging: a wrong challenge costs the PMO credibility."
+        )
+    if hint_levels:
+        answers = sum(1 for h in hint_levels if h == 3)
+        out.append(f"Hints used: {len(hint_levels)}" + (f", {answers} of them answers." if answers else "."))
+    out.append("Craft:")
+    out += [f"- {line}" for line in _craft_feedback(challenges)]
+    return "\n".join(out)

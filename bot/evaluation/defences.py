@@ -1,0 +1,46 @@
+"""What the PM says, from the register's own facts, when a challenge has nothing behind it."""
+from __future__ import annotations
+
+from bot.scenarios.model import Row, Scenario
+from bot.taxonomy import FlawType as T
+
+
+def defend(s: Scenario, row: Row, t: T, refs: list[str]) -> str:
+    if t in row.defences:
+        return row.defences[t]
+    p, i = row.probability, row.impact
+    generic = {
+        T.NOT_A_RISK: f"{row.id} hasn't happened. It's uncertain, which is why it's on the risk "
+        f"register with a probability of {p} out of 5.",
+        T.VAGUE_DESCRIPTION: f"I think {row.id} is clear enough: \"{row.description}\"",
+        T.SCORE_MISMATCH: f"Check the sum: {p} x {i} is {p * i}, and {row.id} is scored {row.score}.",
+        T.UNDERRATED: f"{row.id} is at probability {p} and impact {i}. I've not seen anything in "
+        "the brief that says it should be higher. What makes you think so?",
+        T.WRONG_OWNER: f"{row.owner} owns {row.id} and has what's needed to act on it.",
+        T.MISSING_RESPONSE: f"There is a plan for {row.id}: {row.actions}",
+        T.STRATEGY_MISMATCH: f"We chose to {row.response} {row.id}, and the actions back that up: "
+        f"{row.actions}",
+        T.STALE_REVIEW: f"{row.id} was last reviewed on {row.last_reviewed:%d %B %Y}. "
+        "That's recent enough.",
+        T.DUPLICATE: "They're not the same risk: "
+        + "; ".join(f"{r.id} is about {r.title.lower()}" for r in map(s.row, refs[:2]) if r),
+        T.MISSING_RISK: f"We do have that on the register: {row.id}, \"{row.title}\".",
+        T.CLOSED_WITHOUT_REASON: (
+            f"{row.id} isn't closed, it's open and being worked."
+            if row.status == "open"
+            else f"{row.id} was closed because it can't happen any more."
+        ),
+        T.NOT_ESCALATED: (
+            f"{row.id} scores {row.score}, inside the tolerance of {s.tolerance}, so it stays "
+            "with the project."
+            if row.score <= s.tolerance
+            else f"{row.id} has gone to the board: {row.actions}"
+        ),
+    }
+    return generic[t]
+
+
+NO_MISSING = (
+    "I think the register covers what's in the brief. If you think something's missing, "
+    "tell me what the risk is and why it could happen here."
+)

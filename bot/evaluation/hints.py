@@ -1,0 +1,44 @@
+"""The tutor's hint ladder: a nudge, then a pointer, then the answer (which costs the credit)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.evaluation.state import SessionState
+from bot.scenarios.model import Flaw, Scenario
+from bot.taxonomy import FlawType, kind
+
+LADDER = ("nudge", "pointer", "answer")
+
+
+@dataclass
+class Hint:
+    flaw: Flaw
+    level: int  # 1 nudge, 2 pointer, 3 answer
+    text: str
+
+
+def where(flaw: Flaw) -> str:
+    if flaw.type == FlawType.MISSING_RISK:
+        return f"a missing risk ({flaw.topic})"
+    if flaw.other_risk_id:
+        return f"{flaw.risk_id} and {flaw.other_risk_id}"
+    return flaw.risk_id
+
+
+def next_hint(s: Scenario, state: SessionState) -> Hint | None:
+    open_flaws = [f for f in s.flaws if f.id not in state.found and f.id not in state.revealed]
+    if not open_flaws:
+        return None
+    # Stay on the flaw the learner is already climbing the ladder for.
+    flaw = max(open_flaws, key=lambda f: state.hint_levels.get(f.id, 0))
+    level = min(state.hint_levels.get(flaw.id, 0) + 1, 3)
+    state.hint_levels[flaw.id] = level
+    if level < 3:
+        text = flaw.hints[level - 1]
+    else:
+        state.revealed.add(flaw.id)
+        text = (
+            f"Here's one: {where(flaw)}, {kind(flaw.type).label}. {flaw.evidence} "
+            f"A good challenge: \"{kind(flaw.type).good_challenge}\" Try putting it to the PM."
+        )
+    return Hint(flaw, level, text)

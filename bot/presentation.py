@@ -1,0 +1,71 @@
+"""How the brief, the register and progress read in a chat."""
+from __future__ import annotations
+
+from bot.scenarios.model import Row, Scenario
+
+
+def start_payload(scenario_id: str, seed: int | None = None) -> str:
+    seed_part = f', "seed": {seed}' if seed is not None else ""
+    return f'/start_scenario{{"scenario": "{scenario_id}"{seed_part}}}'
+
+
+def scenario_buttons(scenarios: list[Scenario]) -> list[dict]:
+    return [{"title": s.title, "payload": start_payload(s.id)} for s in scenarios]
+
+
+def scenario_menu(scenarios: list[Scenario]) -> str:
+    lines = ["Choose a scenario to practise:"]
+    for s in scenarios:
+        lines.append(f"- {s.title} ({s.level}): {s.summary}")
+    return "\n".join(lines)
+
+
+def brief_text(s: Scenario) -> str:
+    b = s.brief
+    lines = [
+        f"Project brief: {b.project} ({b.organisation})",
+        b.overview,
+        f"Budget: {b.budget}",
+        "Key dates: " + "; ".join(f"{m.name} {m.date:%d %b %Y}" for m in b.milestones),
+        "People:",
+        *[f"- {p.name}, {p.role}: {p.authority}" for p in b.people],
+    ]
+    if b.suppliers:
+        lines.append("Suppliers:")
+        lines += [f"- {x.name}: {x.provides}. {x.notes}".rstrip() for x in b.suppliers]
+    lines.append("Recent events:")
+    lines += [f"- {e}" for e in b.recent_events]
+    lines.append(
+        f"Risk tolerance: scores above {s.tolerance} must be escalated ({s.escalation_route}). "
+        f"Today is {s.as_of:%d %B %Y}."
+    )
+    return "\n".join(lines)
+
+
+def row_line(r: Row) -> str:
+    return (
+        f"{r.id} {r.title} | P{r.probability} x I{r.impact} = {r.score} | Owner: {r.owner} | "
+        f"{r.response} | {r.status} | reviewed {r.last_reviewed:%d %b %Y}\n"
+        f"   {r.description}\n   Actions: {r.actions}"
+    )
+
+
+def register_text(s: Scenario) -> str:
+    head = f"Risk register: {s.brief.project} (as of {s.as_of:%d %b %Y})"
+    return "\n".join([head, *[row_line(r) for r in s.rows]])
+
+
+def register_data(s: Scenario) -> dict:
+    return {
+        "register": [r.public() for r in s.rows],
+        "tolerance": s.tolerance,
+        "as_of": s.as_of.isoformat(),
+    }
+
+
+HOW_TO_PLAY = (
+    "You're the PMO. The Project Manager will walk you through their risk register. Challenge "
+    "anything that isn't right: name the risk (\"R4\", \"the supplier one\") and say what's wrong "
+    "and why. Ask the PM about the project any time. Say \"hint\" if you're stuck, \"progress\" to "
+    "see how you're doing, \"register\" or \"brief\" to see them again, and \"finish\" for your debrief."
+)

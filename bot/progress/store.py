@@ -1,0 +1,200 @@
+"""Reading and writing progress. One short transaction per learner turn."""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from bot.evaluation.debrief import ChallengeRecord
+from bot.evaluation.state import SessionState, Verdict
+from bot.progress.models import Base, Challenge, HintGiven, Learner, Session, Utterance, utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'progress.db'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or default_url()
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _):  # WAL lets the web app read while the action server writes
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    else:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class ProgressStore:
+    def __init__(self, url: str | None = None):
+        self.engine = make_engine(url)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[DbSession]:
+        db = self._factory()
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+
+    # -- writes -----------------------------------------------------------------------------
+    @staticmethod
+    def touch_learner(db: DbSession, learner_id: str, display_name: str | None, channel: str) -> Learner:
+        learner = db.get(Learner, learner_id)
+        if learner is None:
+            learner = Learner(id=learner_id, display_name=display_name or learner_id, channel=channel)
+            db.add(learner)
+        elif display_name and display_name != learner.display_name:
+            learner.display_name = display_name
+        learner.last_active = utcnow()
+        return learner
+
+    @staticmethod
+    def active_session(db: DbSession, conversation_id: str) -> Session | None:
+        return db.execute(
+            select(Session)
+            .where(Session.conversation_id == conversation_id, Session.status == "active")
+            .order_by(Session.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def start_session(self, db: DbSession, conversation_id: str, learner_id: str, scenario: str, seed: int) -> Session:
+        previous = self.active_session(db, conversation_id)
+        if previous is not None:
+            previous.status, previous.ended_at = "abandoned", utcnow()
+        session = Session(
+            learner_id=learner_id,
+            conversation_id=conversation_id,
+            scenario=scenario,
+            seed=seed,
+            context={},
+        )
+        db.add(session)
+        db.flush()
+        return session
+
+    @staticmethod
+    def say(db: DbSession, session: Session, speaker: str, text: str, learner_id: str | None = None) -> None:
+        db.add(Utterance(session_id=session.id, speaker=speaker, text=text, learner_id=learner_id))
+
+    @staticmethod
+    def record_judgement(db: DbSession, session: Session, learner_id: str, text: str, judgement, craft: dict | None) -> None:
+        db.add(
+            Challenge(
+                session_id=session.id,
+                learner_id=learner_id,
+                text=text,
+                verdict=judgement.verdict.value,
+                flaw_id=judgement.flaw_id,
+                flaw_type=judgement.flaw_type.value if judgement.flaw_type else None,
+                risk_id=judgement.risk_id,
+                craft=craft,
+            )
+        )
+
+    @staticmethod
+    def record_hint(db: DbSession, session: Session, learner_id: str, flaw_id: str, level: int) -> None:
+        db.add(HintGiven(session_id=session.id, learner_id=learner_id, flaw_id=flaw_id, level=level))
+
+    # -- state, derived from the records ----------------------------------------------------
+    @staticmethod
+    def state_of(db: DbSession, session: Session) -> SessionState:
+        state = SessionState()
+        for c in db.execute(select(Challenge).where(Challenge.session_id == session.id)).scalars():
+            if c.verdict == Verdict.HIT.value and c.flaw_id:
+                state.found.add(c.flaw_id)
+            elif c.verdict == Verdict.FIX_ACCEPTED.value and c.flaw_id:
+                state.fixed.add(c.flaw_id)
+        for h in db.execute(select(HintGiven).where(HintGiven.session_id == session.id)).scalars():
+            state.hint_levels[h.flaw_id] = max(state.hint_levels.get(h.flaw_id, 0), h.level)
+            if h.level >= 3:
+                state.revealed.add(h.flaw_id)
+        ctx = session.context or {}
+        state.pending_fix = ctx.get("pending_fix")
+        state.fix_attempts = ctx.get("fix_attempts", 0)
+        state.focus_risk = ctx.get("focus_risk")
+        return state
+
+    @staticmethod
+    def challenge_records(db: DbSession, session: Session) -> list[ChallengeRecord]:
+        rows = db.execute(
+            select(Challenge).where(Challenge.session_id == session.id).order_by(Challenge.id)
+        ).scalars()
+        return [
+            ChallengeRecord(Verdict(c.verdict), c.text, c.risk_id, c.flaw_type, c.craft) for c in rows
+        ]
+
+    @staticmethod
+    def hint_levels(db: DbSession, session: Session) -> list[int]:
+        return list(
+            db.execute(
+                select(HintGiven.level).where(HintGiven.session_id == session.id).order_by(HintGiven.id)
+            ).scalars()
+        )
+
+    # -- trainer queries --------------------------------------------------------------------
+    @staticmethod
+    def learners(db: DbSession, limit: int = 500, offset: int = 0) -> list[dict]:
+        sessions = (
+            select(Session.learner_id, func.count(Session.id).label("n"))
+            .group_by(Session.learner_id)
+            .subquery()
+        )
+        # A flaw is credited once per session (later mentions are repeats), so hits count flaws.
+        found = (
+            select(Challenge.learner_id, func.count(Challenge.id).label("n"))
+            .where(Challenge.verdict == Verdict.HIT.value)
+            .group_by(Challenge.learner_id)
+            .subquery()
+        )
+        rows = db.execute(
+            select(Learner, sessions.c.n, found.c.n)
+            .outerjoin(sessions, sessions.c.learner_id == Learner.id)
+            .outerjoin(found, found.c.learner_id == Learner.id)
+            .order_by(Learner.last_active.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return [
+            {
+                "id": learner.id,
+                "display_name": learner.display_name,
+                "channel": learner.channel,
+                "sessions": n_sessions or 0,
+                "flaws_found": n_found or 0,
+                "last_active": learner.last_active.isoformat(timespec="seconds") + "Z",
+            }
+            for learner, n_sessions, n_found in rows
+        ]
+
+    @staticmethod
+    def sessions_of(db: DbSession, learner_id: str) -> list[Session] | None:
+        if db.get(Learner, learner_id) is None:
+            return None
+        return list(
+            db.execute(
+                select(Session).where(Session.learner_id == learner_id).order_by(Session.id.desc())
+            ).scalars()
+        )

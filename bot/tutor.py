@@ -1,0 +1,188 @@
+"""The tutor: one entry point per learner move, used by every channel (Rasa actions, tests).
+
+Each move is one database transaction: find the learner's active session, rebuild its state
+from the records, let the evaluator judge, store the verdicts and the transcript.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import presentation as show
+from bot.evaluation import craft
+from bot.evaluation.debrief import debrief, score
+from bot.evaluation.evaluator import Evaluator
+from bot.evaluation.hints import next_hint
+from bot.evaluation.reading import read
+from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
+from bot.progress.store import ProgressStore
+from bot.progress.models import utcnow
+from bot.scenarios.loader import library
+from bot.scenarios.model import Scenario
+from bot.scenarios.variants import random_seed, variant
+
+MAX_TEXT = 20_000  # longer messages are stored and read up to here
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class Incoming:
+    """A learner's message as any channel delivers it."""
+
+    conversation_id: str  # a learner's own chat, or a team's group chat
+    learner_id: str
+    text: str = ""
+    display_name: str | None = None
+    channel: str = "rest"
+    intent: str | None = None
+    confidence: float = 0.0
+
+
+def tutor(text: str, **kw) -> Reply:
+    return Reply("tutor", text, **kw)
+
+
+class Tutor:
+    def __init__(self, store: ProgressStore | None = None):
+        self.store = store or ProgressStore()
+
+    # -- scenarios --------------------------------------------------------------------------
+    @staticmethod
+    def scenarios() -> list[Scenario]:
+        return sorted(library().values(), key=lambda s: (show_level(s), s.title))
+
+    def menu(self) -> Reply:
+        items = self.scenarios()
+        return tutor(show.scenario_menu(items), buttons=show.scenario_buttons(items))
+
+    def find_scenario(self, text: str) -> Scenario | None:
+        words = set(_WORD.findall(text.lower()))
+        best, best_n = None, 0
+        for s in self.scenarios():
+            vocab = set(_WORD.findall(f"{s.id} {s.title} {s.summary} {s.brief.organisation}".lower()))
+            n = len((words & vocab) - COMMON)
+            if n > best_n:
+                best, best_n = s, n
+        return best
+
+    # -- moves ------------------------------------------------------------------------------
+    def start(self, msg: Incoming, scenario_id: str | None, seed: int | None) -> list[Reply]:
+        scenarios = {s.id: s for s in self.scenarios()}
+        if scenario_id is None:
+            found = self.find_scenario(msg.text)
+            if found is None:
+                return [self.menu()]
+            scenario_id = found.id
+        if scenario_id not in scenarios:
+            return [
+                tutor(f"There's no scenario called '{scenario_id[:60]}'. Pick one of these:"),
+                self.menu(),
+            ]
+        seed = seed if seed is not None else random_seed()
+        s = variant(scenario_id, seed)
+        replies = [
+            tutor(f"Scenario: {s.title}. {show.HOW_TO_PLAY}"),
+            tutor(show.brief_text(s)),
+            Reply("pm", s.persona.opening),
+            Reply("pm", show.register_text(s), data=show.register_data(s)),
+        ]
+        with self.store.transaction() as db:
+            self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
+            session = self.store.start_session(db, msg.conversation_id, msg.learner_id, scenario_id, seed)
+            self._transcript(db, session, msg, replies, learner_text=msg.text or None)
+        return replies
+
+    def brief(self, msg: Incoming) -> list[Reply]:
+        return self._in_session(msg, lambda db, session, s: [tutor(show.brief_text(s))])
+
+    def register(self, msg: Incoming) -> list[Reply]:
+        return self._in_session(
+            msg, lambda db, session, s: [Reply("pm", show.register_text(s), data=show.register_data(s))]
+        )
+
+    def respond(self, msg: Incoming) -> list[Reply]:
+        """A challenge, a question to the PM, or a proposed fix."""
+        text = msg.text.strip()[:MAX_TEXT]
+        if not text:
+            return [tutor("I didn't get any text. Type your challenge or question for the PM.")]
+
+        def move(db, session, s):
+            state = self.store.state_of(db, session)
+            reading = read(text, s, msg.intent, msg.confidence)
+            outcome = Evaluator(s).evaluate(state, reading)
+            rating = craft.rate(reading).as_dict()
+            for j in outcome.judgements:
+                self.store.record_judgement(
+                    db, session, msg.learner_id, text, j, rating if j.verdict in CHALLENGE_VERDICTS else None
+                )
+            session.context = state.context()
+            return outcome.replies
+
+        return self._in_session(msg, move)
+
+    def hint(self, msg: Incoming) -> list[Reply]:
+        def move(db, session, s):
+            state = self.store.state_of(db, session)
+            h = next_hint(s, state)
+            if h is None:
+                return [tutor("No hints left: you've found every flaw. Say \"finish\" for your debrief.")]
+            self.store.record_hint(db, session, msg.learner_id, h.flaw.id, h.level)
+            label = ("Hint", "A stronger hint", "The answer")[h.level - 1]
+            return [tutor(f"{label}: {h.text}")]
+
+        return self._in_session(msg, move)
+
+    def progress(self, msg: Incoming) -> list[Reply]:
+        def move(db, session, s):
+            state = self.store.state_of(db, session)
+            sc = score(s, state, self.store.challenge_records(db, session), self.store.hint_levels(db, session))
+            return [
+                tutor(
+                    f"Progress on {s.title}: {sc['found']} of {sc['total']} flaws found, "
+                    f"{sc['fixed']} fixed, {sc['false_challenges']} false challenges, "
+                    f"{sc['hints']} hints. Score so far {sc['points']} of {sc['max_points']}."
+                )
+            ]
+
+        return self._in_session(msg, move)
+
+    def finish(self, msg: Incoming) -> list[Reply]:
+        def move(db, session, s):
+            state = self.store.state_of(db, session)
+            records = self.store.challenge_records(db, session)
+            levels = self.store.hint_levels(db, session)
+            session.score = score(s, state, records, levels)
+            session.status, session.ended_at = "finished", utcnow()
+            return [
+                Reply("pm", s.persona.closing),
+                tutor(debrief(s, state, records, levels)),
+                tutor("Try another scenario, or the same one with a new register:", buttons=show.scenario_buttons(self.scenarios())),
+            ]
+
+        return self._in_session(msg, move)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _in_session(self, msg: Incoming, move) -> list[Reply]:
+        with self.store.transaction() as db:
+            self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
+            session = self.store.active_session(db, msg.conversation_id)
+            if session is None:
+                return [tutor("There's no role-play running yet. Start one first:"), self.menu()]
+            s = variant(session.scenario, session.seed)
+            replies = move(db, session, s)
+            self._transcript(db, session, msg, replies, learner_text=msg.text[:MAX_TEXT])
+            return replies
+
+    def _transcript(self, db, session, msg: Incoming, replies: list[Reply], learner_text: str | None) -> None:
+        if learner_text:
+            self.store.say(db, session, "learner", learner_text, msg.learner_id)
+        for r in replies:
+            self.store.say(db, session, r.speaker, r.text)
+
+
+LEVEL_ORDER = {"foundation": 0, "practitioner": 1, "advanced": 2}
+COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new", "and", "of", "for", "project", "risk", "register"}
+
+
+def show_level(s: Scenario) -> int:
+    return LEVEL_ORDER.get(s.level, 9)
