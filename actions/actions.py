@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable
+from abc import ABC, abstractmethod
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.evaluation.state import Reply
-from bot.scenarios.variants import variant
 from bot.tutor import Incoming, Tutor
 
 log = logging.getLogger(__name__)
@@ -41,43 +41,31 @@ def incoming(tracker: Tracker) -> Incoming:
     )
 
 
-def pm_name(tracker: Tracker) -> str:
-    return "PM"
-
-
-def send(dispatcher: CollectingDispatcher, replies: list[Reply], pm: str) -> None:
+def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
     for r in replies:
-        who = f"{pm} (PM)" if r.speaker == "pm" else "Tutor"
+        who = f"{r.name or 'PM'} (PM)" if r.speaker == "pm" else "Tutor"
         dispatcher.utter_message(text=f"{who}: {r.text}", buttons=r.buttons or None)
         if r.data:
             dispatcher.utter_message(json_message=r.data)
 
 
-class TutorAction(Action):
+class TutorAction(Action, ABC):
     """Runs one tutor move; a failure becomes a polite message, never a stack trace."""
 
-    move: Callable[[Tutor, Incoming, Tracker], list[Reply]]
+    @abstractmethod
+    def move(self, t: Tutor, msg: Incoming, tracker: Tracker) -> list[Reply]:
+        """The tutor's answer to this move."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         msg = incoming(tracker)
         try:
-            replies = type(self).move(the_tutor(), msg, tracker)
-            pm = self._pm_name(msg)
+            replies = self.move(the_tutor(), msg, tracker)
         except Exception:  # noqa: BLE001 - the learner gets an apology, the log gets the trace
             log.exception("action %s failed for %s", self.name(), msg.conversation_id)
             dispatcher.utter_message(text=f"Tutor: {SORRY}")
             return []
-        send(dispatcher, replies, pm)
+        send(dispatcher, replies)
         return []
-
-    @staticmethod
-    def _pm_name(msg: Incoming) -> str:
-        t = the_tutor()
-        with t.store.transaction() as db:
-            session = t.store.active_session(db, msg.conversation_id)
-            if session is None:
-                return "PM"
-            return variant(session.scenario, session.seed).persona.name
 
 
 def _entity(tracker: Tracker, name: str):
@@ -99,28 +87,32 @@ class ActionListScenarios(TutorAction):
     def name(self) -> str:
         return "action_list_scenarios"
 
-    move = staticmethod(lambda t, msg, tracker: [t.menu()])
+    def move(self, t, msg, tracker):
+        return [t.menu()]
 
 
 class ActionStartScenario(TutorAction):
     def name(self) -> str:
         return "action_start_scenario"
 
-    move = staticmethod(_start)
+    def move(self, t, msg, tracker):
+        return _start(t, msg, tracker)
 
 
 class ActionShowBrief(TutorAction):
     def name(self) -> str:
         return "action_show_brief"
 
-    move = staticmethod(lambda t, msg, tracker: t.brief(msg))
+    def move(self, t, msg, tracker):
+        return t.brief(msg)
 
 
 class ActionShowRegister(TutorAction):
     def name(self) -> str:
         return "action_show_register"
 
-    move = staticmethod(lambda t, msg, tracker: t.register(msg))
+    def move(self, t, msg, tracker):
+        return t.register(msg)
 
 
 class ActionPmRespond(TutorAction):
@@ -129,25 +121,29 @@ class ActionPmRespond(TutorAction):
     def name(self) -> str:
         return "action_pm_respond"
 
-    move = staticmethod(lambda t, msg, tracker: t.respond(msg))
+    def move(self, t, msg, tracker):
+        return t.respond(msg)
 
 
 class ActionGiveHint(TutorAction):
     def name(self) -> str:
         return "action_give_hint"
 
-    move = staticmethod(lambda t, msg, tracker: t.hint(msg))
+    def move(self, t, msg, tracker):
+        return t.hint(msg)
 
 
 class ActionShowProgress(TutorAction):
     def name(self) -> str:
         return "action_show_progress"
 
-    move = staticmethod(lambda t, msg, tracker: t.progress(msg))
+    def move(self, t, msg, tracker):
+        return t.progress(msg)
 
 
 class ActionFinishSession(TutorAction):
     def name(self) -> str:
         return "action_finish_session"
 
-    move = staticmethod(lambda t, msg, tracker: t.finish(msg))
+    def move(self, t, msg, tracker):
+        return t.finish(msg)

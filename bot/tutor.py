@@ -42,6 +42,13 @@ def tutor(text: str, **kw) -> Reply:
     return Reply("tutor", text, **kw)
 
 
+def name_pm(replies: list[Reply], s: Scenario) -> list[Reply]:
+    for r in replies:
+        if r.speaker == "pm":
+            r.name = s.persona.name
+    return replies
+
+
 class Tutor:
     def __init__(self, store: ProgressStore | None = None):
         self.store = store or ProgressStore()
@@ -90,7 +97,7 @@ class Tutor:
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.start_session(db, msg.conversation_id, msg.learner_id, scenario_id, seed)
             self._transcript(db, session, msg, replies, learner_text=msg.text or None)
-        return replies
+        return name_pm(replies, s)
 
     def brief(self, msg: Incoming) -> list[Reply]:
         return self._in_session(msg, lambda db, session, s: [tutor(show.brief_text(s))])
@@ -171,7 +178,7 @@ class Tutor:
             s = variant(session.scenario, session.seed)
             replies = move(db, session, s)
             self._transcript(db, session, msg, replies, learner_text=msg.text[:MAX_TEXT])
-            return replies
+            return name_pm(replies, s)
 
     def _transcript(self, db, session, msg: Incoming, replies: list[Reply], learner_text: str | None) -> None:
         if learner_text:

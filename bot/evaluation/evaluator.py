@@ -57,13 +57,16 @@ class Evaluator:
         flaw = self.s.flaw(state.pending_fix)
         if fix_accepted(flaw, reading.text):
             return True
+        if reading.wants_fix or reading.intent in ("affirm", "deny"):
+            return True
         refs = set(reading.risk_ids)
         own = {flaw.risk_id, flaw.other_risk_id} - {None}
-        if reading.types and refs and not refs & own:
-            return False  # a challenge about another risk: move on
+        if refs and not refs & own:
+            return False  # about another risk: move on
         if reading.asks_about_project and reading.confidence >= CONFIDENT:
             return False
-        return True
+        # A different kind of challenge ("we've nothing on the supplier going bust") moves on.
+        return not reading.types or flaw.type in reading.types
 
     def _judge_fix(self, state: SessionState, reading: Reading) -> Outcome:
         flaw = self.s.flaw(state.pending_fix)
@@ -90,7 +93,9 @@ class Evaluator:
     @staticmethod
     def _is_plain_question(reading: Reading) -> bool:
         if reading.intent != "ask_question":
-            return False
+            # Unsure model, but a question with no sign of a challenge: answer it.
+            return reading.is_question and not reading.types and not reading.risk_ids
+
         # A question that names a flaw ("isn't 4 x 4 sixteen?") is a challenge, unless the
         # model is sure it is only asking.
         return reading.confidence >= 0.8 or not reading.cue_types

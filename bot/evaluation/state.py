@@ -58,6 +58,7 @@ class Reply:
     text: str
     buttons: list[dict] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # structured payload for rich channels (register)
+    name: str = ""  # the PM's name, filled in by the tutor
 
 
 @dataclass

@@ -1,0 +1,72 @@
+# PMO Challenge Tutor. `make run` and `make test` work on a fresh machine: they create the
+# Python 3.10 virtual environment, install, build the spaCy pipeline and train when needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SPACY   := build/en_pmo/meta.json
+MODEL   := models/pmo-tutor.tar.gz
+DATA    := data/nlu data/stories data/rules
+TRAINING := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml data/rules/*.yml)
+
+# Rasa must not phone home (the machine may be offline) and is noisy by default.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# Python 3.10 (Rasa 3.6 needs < 3.11): on PATH, or from pyenv, checked by running it.
+PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+.PHONY: help install pipeline train run test validate test-core test-unit test-e2e clean
+
+help:
+	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
+	@echo "make test      run every test (unit, actions, rasa data validate, rasa test, end-to-end)"
+	@echo "make train     train the Rasa model if training data or config changed"
+	@echo "make validate  rasa data validate"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 or ~/.pyenv/versions/3.10*)"; exit 1; }
+	test -x $(BIN)/python || $(PY310) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+$(SPACY): $(STAMP) bot/nlp/pipeline.py bot/nlp/patterns.py
+	$(BIN)/python -m bot.nlp.pipeline build/en_pmo
+
+pipeline: $(SPACY)
+
+$(MODEL): $(SPACY) $(TRAINING)
+	$(BIN)/rasa train --data $(DATA) --fixed-model-name pmo-tutor --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	$(BIN)/pmo-tutor run --model $(MODEL)
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --data $(DATA)
+
+test-unit: $(SPACY)
+	$(BIN)/pytest -q -m "not e2e"
+
+test-core: $(MODEL)
+	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
+
+test-e2e: $(MODEL)
+	$(BIN)/pytest -q -m e2e
+
+test: $(MODEL) validate
+	$(BIN)/pmo-tutor scenarios validate
+	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,72 @@
+"""`pmo-tutor` command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.scenarios.loader import DEFAULT_DIR, ScenarioError, load_scenario, scenario_files
+
+
+def _validate(args) -> int:
+    files = scenario_files(args.path or DEFAULT_DIR)
+    if not files:
+        print(f"no scenario files (*.yml, *.yaml) found at {args.path or DEFAULT_DIR}", file=sys.stderr)
+        return 1
+    ok, seen = True, {}
+    for path in files:
+        try:
+            s = load_scenario(path)
+        except ScenarioError as e:
+            ok = False
+            print(f"INVALID {e.path}")
+            for problem in e.problems:
+                print(f"  - {problem}")
+            continue
+        if s.id in seen:
+            ok = False
+            print(f"INVALID {path}\n  - id: '{s.id}' is already used by {seen[s.id]}")
+            continue
+        seen[s.id] = path
+        types = sorted({f.type.value for f in s.flaws})
+        print(f"ok      {path}: {s.id}, {len(s.rows)} risks, {len(s.flaws)} flaws ({', '.join(types)})")
+    return 0 if ok else 1
+
+
+def _run(args) -> int:
+    from bot.stack import main
+
+    return main(args.model)
+
+
+def _web(args) -> int:
+    from bot.web.app import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pmo-tutor", description="PMO Challenge Tutor")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sc = sub.add_parser("scenarios", help="work with scenario files")
+    sc_sub = sc.add_subparsers(dest="action", required=True)
+    v = sc_sub.add_parser("validate", help="check scenario files; exit 0 only when all are valid")
+    v.add_argument("path", nargs="?", help="a file or a folder (default: data/scenarios)")
+    v.set_defaults(func=_validate)
+
+    r = sub.add_parser("run", help="run the whole stack in the foreground")
+    r.add_argument("--model", default="models/pmo-tutor.tar.gz")
+    r.set_defaults(func=_run)
+
+    w = sub.add_parser("web", help="run the web app (trainer API and pages) alone")
+    w.add_argument("--host", default="127.0.0.1")
+    w.add_argument("--port", type=int, default=8000)
+    w.set_defaults(func=_web)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
