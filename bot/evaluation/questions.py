@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.evaluation.reading import Reading
+from bot.nlp.patterns import RISK_REF
 from bot.scenarios.model import Row, Scenario
 
 _ASPECTS = [
@@ -14,6 +15,8 @@ _ASPECTS = [
     ("status", re.compile(r"\b(status|closed|open)\b")),
 ]
 _WORD = re.compile(r"[a-z0-9£']+")
+# Words that show a question is about a row of the register, not the project at large.
+_ROW_WORDS = re.compile(r"\b(risks?|rows?|ones?|entry|entries|register)\b")
 
 
 def row_card(row: Row) -> str:
@@ -43,16 +46,34 @@ def _about_row(row: Row, low: str) -> str:
     return row_card(row)
 
 
-def answer_question(s: Scenario, reading: Reading) -> str:
-    low = reading.low
-    if reading.risk_ids:
-        return " ".join(_about_row(s.row(r), low) for r in reading.risk_ids[:2])
-    words = set(_WORD.findall(low))
+def _best_fact(s: Scenario, low: str) -> str | None:
     best, best_score = None, 0
     for fact in s.brief.facts:
         score = sum(2 if " " in k else 1 for k in fact.keywords if k.lower() in low)
         if score > best_score:
             best, best_score = fact.answer, score
+    return best
+
+
+def _about_the_register(reading: Reading, low: str) -> bool:
+    """Named by id or number, called a risk/row/one, or asked about an owner, score, action...
+
+    A risk named only by an alias that is also an everyday word ("budget", "training") in a
+    question like "what's the budget?" is a question about the project, not about that row.
+    """
+    return (
+        bool(RISK_REF.search(reading.text))
+        or bool(_ROW_WORDS.search(low))
+        or any(pattern.search(low) for _, pattern in _ASPECTS)
+    )
+
+
+def answer_question(s: Scenario, reading: Reading) -> str:
+    low = reading.low
+    best = _best_fact(s, low)
+    if reading.risk_ids and (best is None or _about_the_register(reading, low)):
+        return " ".join(_about_row(s.row(r), low) for r in reading.risk_ids[:2])
+    words = set(_WORD.findall(low))
     if best:
         return best
     for person in s.brief.people:
