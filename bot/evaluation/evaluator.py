@@ -11,6 +11,7 @@ from bot.evaluation import defences
 from bot.evaluation.questions import answer_question
 from bot.evaluation.reading import CONFIDENT, Reading
 from bot.evaluation.state import Judgement, Outcome, Reply, SessionState, Verdict
+from bot.nlp.patterns import RISK_REF
 from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import kind
@@ -26,7 +27,8 @@ PROPOSAL = re.compile(
 
 
 def fix_accepted(flaw: Flaw, text: str) -> bool:
-    low = text.lower()
+    # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
+    low = RISK_REF.sub(" ", text).lower()
     return all(any(word.lower() in low for word in group) for group in flaw.fix.accept)
 
 
@@ -55,14 +57,18 @@ class Evaluator:
     # -- fixes ------------------------------------------------------------------------------
     def _is_fix_attempt(self, state: SessionState, reading: Reading) -> bool:
         flaw = self.s.flaw(state.pending_fix)
-        if fix_accepted(flaw, reading.text):
-            return True
-        if reading.wants_fix or reading.intent in ("affirm", "deny"):
-            return True
         refs = set(reading.risk_ids)
         own = {flaw.risk_id, flaw.other_risk_id} - {None}
-        if refs and not refs & own:
+        elsewhere = bool(refs) and not refs & own
+        # A new kind of challenge on another risk is not the fix, even when its figures happen
+        # to match the fix's keywords ("R7 scores 15" while a probability of 5 is awaited).
+        new_challenge = elsewhere and bool(reading.types) and flaw.type not in reading.types
+        if fix_accepted(flaw, reading.text) and not new_challenge:
+            return True
+        if elsewhere:
             return False  # about another risk: move on
+        if reading.wants_fix or reading.intent in ("affirm", "deny"):
+            return True
         if reading.asks_about_project and reading.confidence >= CONFIDENT:
             return False
         # A different kind of challenge ("we've nothing on the supplier going bust") moves on.

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.scenarios.model import Scenario
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "scenarios"
 
 
@@ -45,7 +46,7 @@ def _field_path(loc: tuple) -> str:
 def load_scenario(path: Path | str) -> Scenario:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except OSError as e:
         raise ScenarioError(path, [f"cannot read: {e.strerror}"]) from None
     except yaml.YAMLError as e:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -81,5 +82,12 @@ def stack(tmp_path_factory):
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does it)")
     s = Stack(tmp_path_factory.mktemp("stack"))
     s.start()
+    children = psutil.Process(s.proc.pid).children(recursive=True)
     yield s
-    s.stop()
+    # `make run`'s contract: SIGTERM stops every child process, and the runner exits cleanly.
+    code = s.stop()
+    _, alive = psutil.wait_procs(children, timeout=20)
+    for p in alive:
+        p.kill()
+    assert len(children) >= 3, "expected action server, Rasa server and web app"
+    assert code == 0 and not alive, f"exit {code}; still running: {[p.pid for p in alive]}"

@@ -4,12 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.progress.store import ProgressStore
-from bot.scenarios.loader import DEFAULT_DIR, get_scenario
+from bot.scenarios.loader import DEFAULT_DIR
 from bot.tutor import Tutor
-
-SCENARIO_IDS = ("riverside-wms", "northgate-epr")
-# Seed 0 is the register as written; 7 is a shuffled, renumbered variant.
-SEEDS = (0, 7)
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +16,11 @@ def shipped_scenarios(monkeypatch):
 
 @pytest.fixture
 def store(tmp_path) -> ProgressStore:
+    """A progress database in a real SQLite file of the test's own."""
     return ProgressStore(f"sqlite:///{tmp_path}/p.db")
 
 
 @pytest.fixture
 def tutor(store) -> Tutor:
+    """The tutor service on that database."""
     return Tutor(store)
-
-
-@pytest.fixture(params=SCENARIO_IDS)
-def scenario(request):
-    return get_scenario(request.param)

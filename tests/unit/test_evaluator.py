@@ -313,6 +313,27 @@ def test_challenge_on_another_risk_moves_on_from_the_pending_fix(seed):
     assert state.pending_fix == score.id
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("sid", SCENARIO_IDS)
+def test_challenge_elsewhere_while_a_fix_is_pending_is_judged_as_a_challenge(sid, seed):
+    """With any fix pending, a hit on any other flaw is credited as that hit, not taken as the fix.
+
+    Guards against numbers in the new challenge ("R12", "risk 5", "3 x 4 is 12") satisfying
+    the pending fix's keywords (a score of 12, a probability of 4 or 5).
+    """
+    s = variant(sid, seed)
+    for pending in s.flaws:
+        for other in s.flaws:
+            if other is pending:
+                continue
+            _, state = evaluate(s, hit_text(s, pending), intent_for(pending.type), 0.9)
+            assert state.pending_fix == pending.id
+            outcome, state = evaluate(s, hit_text(s, other), intent_for(other.type), 0.9, state)
+            assert outcome.verdicts == [Verdict.HIT], (pending.id, other.id)
+            assert outcome.judgements[0].flaw_id == other.id
+            assert pending.id not in state.fixed, (pending.id, other.id)
+
+
 # -- questions -------------------------------------------------------------------------------------
 
 
