@@ -37,6 +37,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "chromium missing and no apt-get to install it"; exit 1; }
+	apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }
+
 $(SPACY): $(STAMP) bot/nlp/pipeline.py bot/nlp/patterns.py
 	$(BIN)/python -m bot.nlp.pipeline build/en_pmo
 
@@ -63,7 +69,7 @@ test-core: $(MODEL)
 test-e2e: $(MODEL)
 	$(BIN)/pytest -q -m e2e
 
-test: $(MODEL) validate
+test: $(MODEL) $(CHROMIUM) validate
 	$(BIN)/pmo-tutor scenarios validate
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 	$(BIN)/pytest -q
