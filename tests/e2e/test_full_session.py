@@ -66,7 +66,7 @@ def test_a_whole_session_is_played_and_read_back_by_the_trainer(stack):
     assert not any(f.replies.hit in false for f in s.flaws)
 
     assert joined(stack.say(learner, "can I have a hint please")).startswith("Tutor:")
-    assert "5 of 7 flaws found" in joined(stack.say(learner, "how am I doing?"))
+    assert "5 of 7 flaws found" in joined(stack.say(learner, "progress"))
 
     debrief = joined(stack.say(learner, "finish"))
     assert "Debrief" in debrief and "You found 5 of 7 flaws and fixed 3" in debrief
