@@ -20,19 +20,20 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install pipeline train run test validate test-core test-unit test-e2e clean
+.PHONY: help install pipeline train run test validate test-core test-unit test-e2e bench clean
 
 help:
 	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
 	@echo "make test      run every test (unit, actions, rasa data validate, rasa test, end-to-end)"
 	@echo "make train     train the Rasa model if training data or config changed"
 	@echo "make validate  rasa data validate"
+	@echo "make bench     latency, throughput, start-up, training time and memory against plain Rasa"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 or ~/.pyenv/versions/3.10*)"; exit 1; }
 	test -x $(BIN)/python || $(PY310) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	set -o pipefail; $(BIN)/python -m pip install -q -e '.[test]' 2>&1 | grep -v "is ignored: it is neither"
 	touch $@
 
 install: $(STAMP)
@@ -73,6 +74,9 @@ test: $(MODEL) $(CHROMIUM) validate
 	$(BIN)/pmo-tutor scenarios validate
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 	$(BIN)/pytest -q
+
+bench: $(MODEL)
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf build models results .pytest_cache
