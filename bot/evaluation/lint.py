@@ -1,0 +1,136 @@
+"""Register linting: the flaws that show in the register itself, without the project brief.
+
+Underrated ratings and missing risks need the facts of the project, so they are left to the
+role-play; everything else here is a check a PMO analyst would run before a risk review.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+from itertools import combinations
+
+from bot.scenarios.register_import import RegisterRow, parse_date
+from bot.taxonomy import FlawType as T
+
+STALE_DAYS = 90
+CAUSE = re.compile(r"\b(because|due to|as a result of|owing to|given|since|following|caused by|as)\b", re.I)
+EFFECT = re.compile(r"\b(which (would|could|will|may)|leading to|resulting in|would|could|causing|so that|meaning)\b", re.I)
+PLACEHOLDER_OWNER = re.compile(r"^(|tbc|tbd|n/?a|none|unknown|pmo|project team|team|all|everyone|various|\?+|-+)$", re.I)
+EMPTY_ACTION = re.compile(r"^(|monitor( closely)?|tbc|tbd|n/?a|none|ongoing|keep an eye( on it)?|watch|review|-+)\.?$", re.I)
+ESCALATED = re.compile(r"escalat|\bboard\b|\bsro\b|sponsor|exception report", re.I)
+FALLBACK = re.compile(r"contingen|fallback|fall-back|plan b|reserve|budget|workaround", re.I)
+EVIDENCE = re.compile(
+    r"because|evidence|confirmed|complete|signed|delivered|passed|no longer|cannot|can't|removed|"
+    r"variation|agreed|closed on|proximity|expired|superseded", re.I,
+)
+DATE_IN_TEXT = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})\b",
+    re.I,
+)
+WORD = re.compile(r"[a-z]{4,}")
+STOP = {"there", "that", "which", "would", "could", "risk", "because", "with", "from", "this", "have",
+        "will", "into", "than", "they", "their", "been", "before", "after", "project"}
+
+
+@dataclass
+class Finding:
+    risk_id: str | None
+    other_risk_id: str | None
+    type: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _dates(text: str) -> list[dt.date]:
+    out = []
+    for m in DATE_IN_TEXT.finditer(text):
+        try:
+            out.append(parse_date(m.group(1)))
+        except ValueError:
+            continue
+    return out
+
+
+def _words(r: RegisterRow) -> set[str]:
+    return set(WORD.findall(f"{r.title} {r.description}".lower())) - STOP
+
+
+def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[Finding]:
+    findings: list[Finding] = []
+
+    def add(r: RegisterRow, t: T, message: str, other: str | None = None) -> None:
+        findings.append(Finding(r.id, other, t.value, message))
+
+    for r in rows:
+        is_open = r.status != "closed"
+        product = r.probability * r.impact if r.probability and r.impact else None
+        if product is not None and r.score is not None and r.score != product:
+            add(r, T.SCORE_MISMATCH, f"scored {r.score}, but {r.probability} x {r.impact} is {product}")
+        if r.probability == 5 and is_open:
+            add(r, T.NOT_A_RISK, "probability 5 (near-certain): if it has happened or certainly will, "
+                "manage it as an issue, not a risk")
+        words = len(r.description.split())
+        if words < 8 or not CAUSE.search(r.description) or not EFFECT.search(r.description):
+            add(r, T.VAGUE_DESCRIPTION, "the description does not give a cause, an event and an effect"
+                + (f" ({words} words)" if words < 8 else ""))
+        if PLACEHOLDER_OWNER.match(r.owner.strip()):
+            add(r, T.WRONG_OWNER, f"no named owner ('{r.owner}')" if r.owner else "no owner")
+        if is_open:
+            if EMPTY_ACTION.match(r.actions.strip()) or r.response in ("", "none"):
+                add(r, T.MISSING_RESPONSE, "no response or no specific actions"
+                    + (f" ('{r.actions}')" if r.actions else ""))
+            elif not _dates(r.actions):
+                add(r, T.MISSING_RESPONSE, "actions have no due dates")
+            if r.response == "accept" and product and product >= 10 and not FALLBACK.search(r.actions):
+                add(r, T.STRATEGY_MISMATCH, f"accepted at a score of {product} with no contingency or fallback")
+            if r.last_reviewed and (today - r.last_reviewed).days > STALE_DAYS:
+                add(r, T.STALE_REVIEW, f"last reviewed {r.last_reviewed.isoformat()}, "
+                    f"{(today - r.last_reviewed).days} days ago")
+            else:
+                overdue = [d for d in _dates(r.actions) if d < today]
+                if overdue and r.last_reviewed and max(overdue) > r.last_reviewed:
+                    add(r, T.STALE_REVIEW, f"actions due {max(overdue).isoformat()} are overdue and "
+                        "the risk has not been reviewed since")
+            if product and product > tolerance and not ESCALATED.search(f"{r.actions} {r.response} {r.status}"):
+                add(r, T.NOT_ESCALATED, f"score {product} is above the tolerance of {tolerance} "
+                    "but nothing shows it was escalated")
+        elif not EVIDENCE.search(r.actions):  # the closure note, not the cause in the description
+            add(r, T.CLOSED_WITHOUT_REASON, "closed with no evidence that it can no longer happen")
+
+    for a, b in combinations(rows, 2):
+        wa, wb = _words(a), _words(b)
+        if a.title.strip().lower() == b.title.strip().lower() or (
+            wa and wb and len(wa & wb) / len(wa | wb) >= 0.5
+        ):
+            findings.append(Finding(a.id, b.id, T.DUPLICATE.value, f"{a.id} and {b.id} describe the same event"))
+    return findings
+
+
+def to_text(findings: list[Finding]) -> str:
+    if not findings:
+        return "No flaws found."
+    lines = [f"{len(findings)} finding(s):"]
+    for f in findings:
+        where = f"{f.risk_id}+{f.other_risk_id}" if f.other_risk_id else (f.risk_id or "-")
+        lines.append(f"{where:9} {f.type:22} {f.message}")
+    return "\n".join(lines)
+
+
+def to_html(findings: list[Finding], title: str) -> str:
+    from html import escape
+
+    rows = "".join(
+        f"<tr><td>{escape(f.risk_id or '')}</td><td>{escape(f.other_risk_id or '')}</td>"
+        f"<td>{escape(f.type)}</td><td>{escape(f.message)}</td></tr>"
+        for f in findings
+    )
+    return (
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+        f"<title>Register lint: {escape(title)}</title>"
+        f"<h1>Register lint: {escape(title)}</h1><p>{len(findings)} finding(s)</p>"
+        "<table><thead><tr><th>Risk</th><th>Other risk</th><th>Type</th><th>Finding</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></html>"
+    )

@@ -1,0 +1,181 @@
+"""Reading an organisation's own risk register (CSV or XLSX) into the contract's Row fields.
+
+Real registers name their columns in many ways ("Likelihood", "Risk Owner", "P x I"); the
+headers are matched to our fields, and every problem names the row and the column.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+FIELDS = {
+    "id": ["id", "risk id", "ref", "risk ref", "reference", "risk no", "risk number", "no", "#"],
+    "title": ["title", "risk title", "risk", "name", "risk name", "summary"],
+    "description": ["description", "risk description", "details", "detail", "cause event effect"],
+    "category": ["category", "type", "risk category", "area"],
+    "probability": ["probability", "likelihood", "p", "prob", "probability 1-5", "likelihood 1-5"],
+    "impact": ["impact", "i", "severity", "consequence", "impact 1-5"],
+    "score": ["score", "rating", "risk score", "p x i", "pxi", "p*i", "exposure", "risk rating"],
+    "owner": ["owner", "risk owner", "owned by"],
+    "response": ["response", "strategy", "response strategy", "treatment", "response type"],
+    "actions": ["actions", "action", "mitigation", "mitigating actions", "response actions",
+                "action plan", "mitigations", "actions and actionees"],
+    "status": ["status", "state"],
+    "last_reviewed": ["last reviewed", "review date", "last review", "reviewed", "last updated",
+                      "date reviewed", "last review date"],
+}
+REQUIRED = ("title", "probability", "impact", "owner")
+SCALE_WORDS = {"very low": 1, "rare": 1, "low": 2, "unlikely": 2, "medium": 3, "possible": 3,
+               "moderate": 3, "high": 4, "likely": 4, "very high": 5, "almost certain": 5, "certain": 5}
+MONTHS = {m: n for n, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+MAX_ROWS = 2000
+
+
+class RegisterError(Exception):
+    """A register that cannot be read; the message says where and what."""
+
+
+@dataclass
+class RegisterRow:
+    line: int  # row number in the file, for messages
+    id: str
+    title: str
+    description: str = ""
+    category: str = ""
+    probability: int | None = None
+    impact: int | None = None
+    score: int | None = None
+    owner: str = ""
+    response: str = ""
+    actions: str = ""
+    status: str = "open"
+    last_reviewed: dt.date | None = None
+
+
+def _norm(header: object) -> str:
+    return re.sub(r"[\s_]+", " ", str(header or "").strip().lower()).strip(" :")
+
+
+def parse_date(value: object) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", text)  # UK order: day/month/year
+    if m:
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        return dt.date(year, int(m[2]), int(m[1]))
+    m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4})", text)
+    if m and m[2].lower() in MONTHS:
+        return dt.date(int(m[3]), MONTHS[m[2].lower()], int(m[1]))
+    raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _scale(value: object, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().lower()
+    if text in SCALE_WORDS:
+        return SCALE_WORDS[text]
+    try:
+        n = float(text)
+    except ValueError:
+        raise ValueError(f"{field} '{value}' is not a number from 1 to 5") from None
+    if not (1 <= n <= 5 and n == int(n)):
+        raise ValueError(f"{field} {value} is outside 1 to 5")
+    return int(n)
+
+
+def _score(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(float(str(value).strip()))
+    except ValueError:
+        raise ValueError(f"score '{value}' is not a number") from None
+
+
+def _table(path: Path) -> list[list[object]]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+            raise RegisterError(f"{path.name}: not a readable Excel workbook ({e.__class__.__name__})") from None
+        sheet = book.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    if suffix in (".csv", ".txt"):
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = path.read_bytes().decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return [row for row in csv.reader(io.StringIO(text), dialect)]
+    raise RegisterError(f"{path.name}: expected a .csv or .xlsx file")
+
+
+def read_register(path: Path | str) -> list[RegisterRow]:
+    path = Path(path)
+    if not path.is_file():
+        raise RegisterError(f"{path}: no such file")
+    table = [r for r in _table(path) if any(str(c or "").strip() for c in r)]
+    if not table:
+        raise RegisterError(f"{path.name}: the file is empty")
+    headers = [_norm(h) for h in table[0]]
+    columns: dict[str, int] = {}
+    for field, names in FIELDS.items():
+        for i, h in enumerate(headers):
+            if h in names and field not in columns:
+                columns[field] = i
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise RegisterError(
+            f"{path.name}: no column for {', '.join(missing)} (headers found: "
+            f"{', '.join(h for h in headers if h) or 'none'})"
+        )
+    if len(table) - 1 > MAX_ROWS:
+        raise RegisterError(f"{path.name}: {len(table) - 1} rows; at most {MAX_ROWS} are read")
+    rows: list[RegisterRow] = []
+    problems: list[str] = []
+    for n, raw in enumerate(table[1:], start=2):
+        cell = lambda f: raw[columns[f]] if f in columns and columns[f] < len(raw) else None  # noqa: E731
+        text = lambda f: str(cell(f) or "").strip()  # noqa: E731
+        try:
+            row = RegisterRow(
+                line=n,
+                id=text("id") or f"R{n - 1}",
+                title=text("title"),
+                description=text("description"),
+                category=text("category"),
+                probability=_scale(cell("probability"), "probability"),
+                impact=_scale(cell("impact"), "impact"),
+                score=_score(cell("score")),
+                owner=text("owner"),
+                response=text("response").lower(),
+                actions=text("actions"),
+                status=(text("status") or "open").lower(),
+                last_reviewed=parse_date(cell("last_reviewed")),
+            )
+        except ValueError as e:
+            problems.append(f"row {n}: {e}")
+            continue
+        rows.append(row)
+    if problems:
+        raise RegisterError(f"{path.name}: " + "; ".join(problems[:10]))
+    return rows
