@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
 from bot.scenarios.loader import DEFAULT_DIR, ScenarioError, load_scenario, scenario_files
@@ -32,6 +33,32 @@ def _validate(args) -> int:
     return 0 if ok else 1
 
 
+def _lint(args) -> int:
+    import json
+
+    from bot.evaluation.lint import lint_rows, to_html, to_text
+    from bot.scenarios.register_import import RegisterError, parse_date, read_register
+
+    try:
+        today = parse_date(args.today) if args.today else dt.date.today()
+    except ValueError as e:
+        print(f"--today: {e}", file=sys.stderr)
+        return 2
+    try:
+        rows = read_register(args.file)
+    except RegisterError as e:
+        print(f"cannot lint: {e}", file=sys.stderr)
+        return 2
+    findings = lint_rows(rows, today, args.tolerance)
+    if args.format == "json":
+        print(json.dumps({"findings": [f.as_dict() for f in findings]}, indent=2))
+    elif args.format == "html":
+        print(to_html(findings, args.file))
+    else:
+        print(to_text(findings))
+    return 0
+
+
 def _run(args) -> int:
     from bot.stack import main
 
@@ -45,6 +72,12 @@ def _web(args) -> int:
     return 0
 
 
+def _telegram(args) -> int:
+    from bot.channels.telegram import main
+
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pmo-tutor", description="PMO Challenge Tutor")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("path", nargs="?", help="a file or a folder (default: data/scenarios)")
     v.set_defaults(func=_validate)
 
+    lint = sub.add_parser("lint", help="report the flaws of a risk register (CSV or XLSX)")
+    lint.add_argument("file")
+    lint.add_argument("--format", choices=["json", "text", "html"], default="text")
+    lint.add_argument("--today", help="YYYY-MM-DD; review dates are judged against it (default: today)")
+    lint.add_argument("--tolerance", type=int, default=15,
+                      help="scores above this must be escalated (default 15)")
+    lint.set_defaults(func=_lint)
+
     r = sub.add_parser("run", help="run the whole stack in the foreground")
     r.add_argument("--model", default="models/pmo-tutor.tar.gz")
     r.set_defaults(func=_run)
@@ -63,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--host", default="127.0.0.1")
     w.add_argument("--port", type=int, default=8000)
     w.set_defaults(func=_web)
+
+    tg = sub.add_parser(
+        "telegram",
+        help="run the Telegram bridge alone (TELEGRAM_BOT_TOKEN; Rasa at RASA_URL, default http://127.0.0.1:5005)",
+    )
+    tg.set_defaults(func=_telegram)
 
     args = parser.parse_args(argv)
     return args.func(args)
