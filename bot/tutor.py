@@ -158,11 +158,12 @@ class Tutor:
             state = self.store.state_of(db, session)
             records = self.store.challenge_records(db, session)
             levels = self.store.hint_levels(db, session)
+            names = self.store.display_names(db, {r.learner_id for r in records if r.learner_id})
             session.score = score(s, state, records, levels)
             session.status, session.ended_at = "finished", utcnow()
             return [
                 Reply("pm", s.persona.closing),
-                tutor(debrief(s, state, records, levels)),
+                tutor(debrief(s, state, records, levels, names)),
                 tutor("Try another scenario, or the same one with a new register:", buttons=show.scenario_buttons(self.scenarios())),
             ]
 

@@ -23,6 +23,52 @@ class ChallengeRecord:
     risk_id: str | None
     flaw_type: str | None
     craft: dict | None  # Craft.as_dict()
+    learner_id: str | None = None  # who made it (a team shares one session)
+
+
+@dataclass
+class Contribution:
+    """One member's part in a shared (team) session."""
+
+    learner_id: str
+    found: int = 0  # flaws this member was credited with
+    fixed: int = 0  # corrections the PM accepted from this member
+    challenges: int = 0
+    false_challenges: int = 0
+    craft: float = 0.0  # mean craft points of this member's challenges, 0..1
+
+
+def contributions(challenges: list[ChallengeRecord]) -> list[Contribution]:
+    """Per-member credit, best first (flaws found, then fixes, then craft)."""
+    by: dict[str, Contribution] = {}
+    crafted: dict[str, list[float]] = {}
+    for c in challenges:
+        if not c.learner_id:
+            continue
+        m = by.setdefault(c.learner_id, Contribution(c.learner_id))
+        if c.verdict == Verdict.HIT:
+            m.found += 1
+        elif c.verdict == Verdict.FIX_ACCEPTED:
+            m.fixed += 1
+        if c.verdict in CHALLENGE_VERDICTS:
+            m.challenges += 1
+            if c.craft:
+                crafted.setdefault(c.learner_id, []).append(c.craft["points"])
+        if c.verdict == Verdict.FALSE:
+            m.false_challenges += 1
+    for lid, points in crafted.items():
+        by[lid].craft = round(sum(points) / len(points), 2)
+    return sorted(by.values(), key=lambda m: (-m.found, -m.fixed, -m.craft, m.learner_id))
+
+
+def team_lines(sc: dict, members: list[Contribution], names: dict[str, str]) -> list[str]:
+    out = [f"Team: {len(members)} members, team score {sc['points']} of {sc['max_points']} ({sc['percent']}%)."]
+    for m in members:
+        out.append(
+            f"- {names.get(m.learner_id) or m.learner_id}: {m.found} flaws found, {m.fixed} fixed, "
+            f"{m.challenges} challenges ({m.false_challenges} false), craft {round(100 * m.craft)}%."
+        )
+    return out
 
 
 def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], hint_levels: list[int]) -> dict:
@@ -80,7 +126,14 @@ def _craft_feedback(challenges: list[ChallengeRecord]) -> list[str]:
     return lines
 
 
-def debrief(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], hint_levels: list[int]) -> str:
+def debrief(
+    s: Scenario,
+    state: SessionState,
+    challenges: list[ChallengeRecord],
+    hint_levels: list[int],
+    names: dict[str, str] | None = None,
+) -> str:
+    """The debrief; when more than one learner challenged (a team), each member's part too."""
     sc = score(s, state, challenges, hint_levels)
     out = [
         f"Debrief: {s.title}",
@@ -115,4 +168,7 @@ def debrief(s: Scenario, state: SessionState, challenges: list[ChallengeRecord],
         out.append(f"Hints used: {len(hint_levels)}" + (f", {answers} of them answers." if answers else "."))
     out.append("Craft:")
     out += [f"- {line}" for line in _craft_feedback(challenges)]
+    members = contributions(challenges)
+    if len(members) > 1:
+        out += team_lines(sc, members, names or {})
     return "\n".join(out)

@@ -99,3 +99,25 @@ class Utterance(Base):
     text = Column(Text, nullable=False)
 
     __table_args__ = (Index("ix_utterances_session", "session_id", "id"),)
+
+
+class VerdictOverride(Base):
+    """A trainer's change to a challenge's verdict: the audit trail. The latest one per challenge
+    is the effective verdict; the challenge row keeps the evaluator's original."""
+
+    __tablename__ = "verdict_overrides"
+    id = Column(Integer, primary_key=True)
+    challenge_id = Column(Integer, ForeignKey("challenges.id"), nullable=False)
+    session_id = Column(Integer, ForeignKey("sessions.id"), nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    trainer = Column(String(200), nullable=False)  # who, as the trainer named themselves
+    previous_verdict = Column(String(20), nullable=False)  # effective verdict before this change
+    verdict = Column(String(20), nullable=False)
+    flaw_id = Column(String(20))
+    flaw_type = Column(String(40))
+    comment = Column(Text, nullable=False, default="")
+
+    __table_args__ = (
+        Index("ix_overrides_challenge", "challenge_id", "id"),
+        Index("ix_overrides_session", "session_id", "id"),
+    )

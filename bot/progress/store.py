@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
@@ -13,9 +14,49 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.evaluation.debrief import ChallengeRecord
 from bot.evaluation.state import SessionState, Verdict
-from bot.progress.models import Base, Challenge, HintGiven, Learner, Session, Utterance, utcnow
+from bot.progress.models import (
+    Base,
+    Challenge,
+    HintGiven,
+    Learner,
+    Session,
+    Utterance,
+    VerdictOverride,
+    utcnow,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class EffectiveChallenge:
+    """A challenge as it counts: the evaluator's verdict, or the latest trainer override."""
+
+    challenge: Challenge
+    verdict: str
+    flaw_id: Optional[str]
+    flaw_type: Optional[str]
+    override: Optional[VerdictOverride] = None
+
+
+def effective_challenges_select():
+    """SQL rows (id, session_id, learner_id, verdict, flaw_id) with overrides applied."""
+    latest = (
+        select(VerdictOverride.challenge_id, func.max(VerdictOverride.id).label("oid"))
+        .group_by(VerdictOverride.challenge_id)
+        .subquery()
+    )
+    return (
+        select(
+            Challenge.id.label("id"),
+            Challenge.session_id.label("session_id"),
+            Challenge.learner_id.label("learner_id"),
+            func.coalesce(VerdictOverride.verdict, Challenge.verdict).label("verdict"),
+            func.coalesce(VerdictOverride.flaw_id, Challenge.flaw_id).label("flaw_id"),
+        )
+        .outerjoin(latest, latest.c.challenge_id == Challenge.id)
+        .outerjoin(VerdictOverride, VerdictOverride.id == latest.c.oid)
+    )
 
 
 def default_url() -> str:
@@ -122,7 +163,7 @@ class ProgressStore:
     @staticmethod
     def state_of(db: DbSession, session: Session) -> SessionState:
         state = SessionState()
-        for c in db.execute(select(Challenge).where(Challenge.session_id == session.id)).scalars():
+        for c in ProgressStore.effective_challenges(db, session):  # trainer overrides count
             if c.verdict == Verdict.HIT.value and c.flaw_id:
                 state.found.add(c.flaw_id)
             elif c.verdict == Verdict.FIX_ACCEPTED.value and c.flaw_id:
@@ -139,12 +180,76 @@ class ProgressStore:
 
     @staticmethod
     def challenge_records(db: DbSession, session: Session) -> list[ChallengeRecord]:
-        rows = db.execute(
-            select(Challenge).where(Challenge.session_id == session.id).order_by(Challenge.id)
-        ).scalars()
-        return [
-            ChallengeRecord(Verdict(c.verdict), c.text, c.risk_id, c.flaw_type, c.craft) for c in rows
+        return [  # trainer overrides count: the effective verdict
+            ChallengeRecord(
+                Verdict(e.verdict), e.challenge.text, e.challenge.risk_id, e.flaw_type, e.challenge.craft,
+                e.challenge.learner_id,
+            )
+            for e in ProgressStore.effective_challenges(db, session)
         ]
+
+    # -- trainer overrides ------------------------------------------------------------------
+    @staticmethod
+    def overrides(db: DbSession, session_id: int) -> list[VerdictOverride]:
+        """Every override in a session, oldest first: the audit trail."""
+        return list(
+            db.execute(
+                select(VerdictOverride).where(VerdictOverride.session_id == session_id).order_by(VerdictOverride.id)
+            ).scalars()
+        )
+
+    @staticmethod
+    def effective_challenges(db: DbSession, session: Session) -> list[EffectiveChallenge]:
+        latest = {o.challenge_id: o for o in ProgressStore.overrides(db, session.id)}  # later wins
+        out = []
+        for c in db.execute(
+            select(Challenge).where(Challenge.session_id == session.id).order_by(Challenge.id)
+        ).scalars():
+            o = latest.get(c.id)
+            if o is None:
+                out.append(EffectiveChallenge(c, c.verdict, c.flaw_id, c.flaw_type))
+            else:
+                out.append(EffectiveChallenge(c, o.verdict, o.flaw_id or c.flaw_id, o.flaw_type or c.flaw_type, o))
+        return out
+
+    @staticmethod
+    def override_verdict(
+        db: DbSession,
+        challenge: Challenge,
+        verdict: str,
+        trainer: str,
+        comment: str,
+        flaw_id: str | None = None,
+        flaw_type: str | None = None,
+    ) -> VerdictOverride:
+        """Change a challenge's effective verdict; the original and every change are kept."""
+        Verdict(verdict)  # ValueError on an unknown verdict
+        previous = db.execute(
+            select(VerdictOverride)
+            .where(VerdictOverride.challenge_id == challenge.id)
+            .order_by(VerdictOverride.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        o = VerdictOverride(
+            challenge_id=challenge.id,
+            session_id=challenge.session_id,
+            trainer=trainer,
+            previous_verdict=previous.verdict if previous else challenge.verdict,
+            verdict=verdict,
+            flaw_id=flaw_id,
+            flaw_type=flaw_type,
+            comment=comment,
+        )
+        db.add(o)
+        db.flush()
+        return o
+
+    @staticmethod
+    def display_names(db: DbSession, learner_ids) -> dict[str, str]:
+        ids = list(set(learner_ids))
+        if not ids:
+            return {}
+        return dict(db.execute(select(Learner.id, Learner.display_name).where(Learner.id.in_(ids))).all())
 
     @staticmethod
     def hint_levels(db: DbSession, session: Session) -> list[int]:
@@ -162,12 +267,16 @@ class ProgressStore:
             .group_by(Session.learner_id)
             .subquery()
         )
-        # A flaw is credited once per session (later mentions are repeats), so hits count flaws.
-        found = (
-            select(Challenge.learner_id, func.count(Challenge.id).label("n"))
-            .where(Challenge.verdict == Verdict.HIT.value)
-            .group_by(Challenge.learner_id)
+        # A flaw is credited once per session; trainer overrides count (the effective verdict).
+        eff = effective_challenges_select().subquery()
+        hits = (
+            select(eff.c.learner_id, eff.c.session_id, eff.c.flaw_id)
+            .where(eff.c.verdict == Verdict.HIT.value, eff.c.flaw_id.is_not(None))
+            .distinct()
             .subquery()
+        )
+        found = (
+            select(hits.c.learner_id, func.count().label("n")).group_by(hits.c.learner_id).subquery()
         )
         rows = db.execute(
             select(Learner, sessions.c.n, found.c.n)

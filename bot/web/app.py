@@ -1,24 +1,39 @@
-"""The web app: trainer API (read-only, bearer token) and the learner/trainer pages."""
+"""The web app: the learner chat (proxied to Rasa's REST channel), the learner's progress page,
+the trainer dashboard and the trainer API (bearer token)."""
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
 import os
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 
+from bot.evaluation.state import Verdict
 from bot.progress import reports
-from bot.progress.models import Session
+from bot.progress.models import Challenge, Session
 from bot.progress.store import ProgressStore
 from bot.scenarios.loader import library
+from bot.scenarios.variants import variant
+from bot.web import charts, export, learner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 STORE = web.AppKey("store", ProgressStore)
 TOKEN = web.AppKey("token", str)
-OPEN_PATHS = {"/api/health", "/", "/favicon.ico"}
+RASA_URL = web.AppKey("rasa_url", str)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+OPEN_PATHS = {"/api/health"}
+LEARNER_PATHS = ("/chat/",)
+LEARNER_PAGES = {"/", "/progress"}
+CSP = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+MAX_COMMENT = 2000
 
 
 def _json(data, status: int = 200) -> web.Response:
@@ -39,31 +54,56 @@ def _authorised(request: web.Request) -> bool:
     )
 
 
+def _same_origin(request: web.Request) -> bool:
+    """State-changing learner requests must come from our own pages (with SameSite=Strict and the
+    JSON content type this closes cross-site request forgery)."""
+    origin = request.headers.get("Origin")
+    if origin and origin != f"{request.scheme}://{request.host}":
+        return False
+    return request.content_type == "application/json"
+
+
 @web.middleware
 async def guard(request: web.Request, handler):
     path = request.path
-    needs_token = (path.startswith("/api/") and path not in OPEN_PATHS) or path.startswith("/trainer/api")
+    api = path.startswith("/api/")
+    needs_token = api and path not in OPEN_PATHS
     if needs_token and not _authorised(request):
         return _error(401, "missing or wrong trainer token (Authorization: Bearer <token>)")
+    learner_area = path.startswith(LEARNER_PATHS) or path in LEARNER_PAGES
+    new_id = None
+    if learner_area:
+        current = request.cookies.get(learner.COOKIE)
+        if not learner.valid_learner_id(current):
+            if path.startswith(LEARNER_PATHS) and request.method != "GET":
+                return _error(401, "no learner identity: reload the chat page")
+            current = new_id = learner.new_learner_id()
+        request["learner_id"] = current
+        if request.method == "POST" and not _same_origin(request):
+            return _error(403, "cross-site request refused")
     try:
         response = await handler(request)
     except web.HTTPException as e:
-        if path.startswith("/api/"):
+        if api or path.startswith(LEARNER_PATHS):
             return _error(e.status, e.reason)
         raise
     except Exception:  # noqa: BLE001 - log the trace, answer plainly
         log.exception("error serving %s", path)
         return _error(500, "internal error; the details are in the server log")
+    if new_id:
+        response.set_cookie(
+            learner.COOKIE, new_id, max_age=400 * 24 * 3600, httponly=True, samesite="Strict", path="/"
+        )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; connect-src 'self' http://127.0.0.1:5005 http://localhost:5005; "
-        "img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-    )
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if api or path.startswith(LEARNER_PATHS):
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+# -- trainer API (contract) ---------------------------------------------------------------------
 async def health(request: web.Request) -> web.Response:
     return _json({"status": "ok"})
 
@@ -125,26 +165,260 @@ async def session_transcript(request: web.Request) -> web.Response:
         return _json(reports.transcript(_session(request, db)))
 
 
-async def page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / request.match_info.get("name", "chat.html"))
+# -- trainer dashboard API ----------------------------------------------------------------------
+def _date(request: web.Request, name: str) -> dt.date | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(reason=f"{name} must be a date YYYY-MM-DD") from None
 
 
-def make_app(store: ProgressStore | None = None, token: str | None = None) -> web.Application:
+def _filters(request: web.Request) -> dict:
+    q = request.query
+    scenario, level = q.get("scenario") or None, q.get("level") or None
+    if scenario and scenario not in library():
+        raise web.HTTPBadRequest(reason="no such scenario")
+    if level and level not in {s.level for s in library().values()}:
+        raise web.HTTPBadRequest(reason="no such level")
+    return {"scenario": scenario, "level": level, "since": _date(request, "from"), "until": _date(request, "to"),
+            "learner_id": q.get("learner") or None}
+
+
+def _report(db, store, filters: dict) -> tuple[list[Session], list[dict]]:
+    sessions = reports.find_sessions(db, **filters)
+    names = reports.names_of(db, [s.learner_id for s in sessions])
+    return sessions, [reports.session_row(db, store, s, names) for s in sessions]
+
+
+async def report(request: web.Request) -> web.Response:
+    """The dashboard's main view: learners, teams and sessions matching the filters."""
+    store, filters = request.app[STORE], _filters(request)
+    with store.transaction() as db:
+        sessions, rows = _report(db, store, filters)
+        return _json({
+            "sessions": rows,
+            "learners": reports.learner_rows(db, rows),
+            "teams": reports.team_rows(db, store, sessions, rows),
+            "scenarios": [s.summary_card() for s in sorted(library().values(), key=lambda s: s.id)],
+            "levels": sorted({s.level for s in library().values()}),
+        })
+
+
+async def class_view(request: web.Request) -> web.Response:
+    store, filters = request.app[STORE], _filters(request)
+    with store.transaction() as db:
+        data = reports.class_report(db, store, reports.find_sessions(db, **filters))
+    data["missed_svg"] = charts.missed_chart(data["missed"])
+    data["progress_svg"] = charts.progress_chart(data["over_time"])
+    return _json(data)
+
+
+async def class_chart(request: web.Request) -> web.Response:
+    store, filters = request.app[STORE], _filters(request)
+    with store.transaction() as db:
+        data = reports.class_report(db, store, reports.find_sessions(db, **filters))
+    svg = charts.missed_chart(data["missed"]) if request.match_info["chart"] == "missed" else charts.progress_chart(data["over_time"])
+    return web.Response(text=svg, content_type="image/svg+xml")
+
+
+async def session_review(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    with store.transaction() as db:
+        return _json(reports.review(db, store, _session(request, db)))
+
+
+async def override(request: web.Request) -> web.Response:
+    """A trainer changes a challenge's verdict, with a comment; the original and the change are
+    kept, and the session's score follows."""
+    store = request.app[STORE]
+    try:
+        body = await request.json()
+        assert isinstance(body, dict)
+    except (ValueError, AssertionError):
+        return _error(400, "send a JSON object: {verdict, comment, trainer, flaw_id?}")
+    verdict = str(body.get("verdict") or "")
+    if verdict not in {v.value for v in Verdict}:
+        return _error(400, "verdict must be one of " + ", ".join(v.value for v in Verdict))
+    comment = str(body.get("comment") or "").strip()[:MAX_COMMENT]
+    if not comment:
+        return _error(400, "a comment is required: say why the verdict changes")
+    trainer = learner.clean_name(body.get("trainer")) or "trainer"
+    flaw_id = str(body["flaw_id"]) if body.get("flaw_id") else None
+    try:
+        challenge_id = int(request.match_info["challenge_id"])
+    except ValueError:
+        return _error(404, "no such challenge")
+    with store.transaction() as db:
+        challenge = db.get(Challenge, challenge_id)
+        if challenge is None:
+            return _error(404, "no such challenge")
+        session = db.get(Session, challenge.session_id)
+        scenario = variant(session.scenario, session.seed)
+        flaw_type = None
+        if flaw_id:
+            flaw = next((f for f in scenario.flaws if f.id == flaw_id), None)
+            if flaw is None:
+                return _error(400, "no such flaw in this session's register")
+            flaw_type = flaw.type.value
+        current = next(e for e in store.effective_challenges(db, session) if e.challenge.id == challenge_id)
+        if verdict in (Verdict.HIT.value, Verdict.FIX_ACCEPTED.value) and not (flaw_id or current.flaw_id):
+            return _error(400, "say which flaw (flaw_id) this challenge found")
+        store.override_verdict(db, challenge, verdict, trainer, comment, flaw_id, flaw_type)
+        if session.score is not None:  # a finished session's frozen score follows the override
+            session.score = reports.live_score(db, store, session)
+        log.info("challenge %s of session %s: verdict %s -> %s by %s", challenge_id, session.id,
+                 current.verdict, verdict, trainer)
+        return _json(reports.review(db, store, session))
+
+
+def _download(text: str, filename: str, content_type: str) -> web.Response:
+    r = web.Response(text=text, content_type=content_type, charset="utf-8")
+    r.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return r
+
+
+async def export_sessions(request: web.Request) -> web.Response:
+    store, filters = request.app[STORE], _filters(request)
+    with store.transaction() as db:
+        _, rows = _report(db, store, filters)
+    return _download(export.to_csv(rows, export.SESSION_COLUMNS), "sessions.csv", "text/csv")
+
+
+async def export_challenges(request: web.Request) -> web.Response:
+    store, filters = request.app[STORE], _filters(request)
+    with store.transaction() as db:
+        rows = reports.challenge_rows(db, store, reports.find_sessions(db, **filters))
+    return _download(export.to_csv(rows, export.CHALLENGE_COLUMNS), "challenges.csv", "text/csv")
+
+
+async def export_transcript(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    with store.transaction() as db:
+        session = _session(request, db)
+        data = reports.review(db, store, session)
+    name = f"session-{session.id}-transcript"
+    if request.match_info["fmt"] == "csv":
+        return _download(export.to_csv(export.transcript_rows(data["transcript"]), export.TRANSCRIPT_COLUMNS),
+                         f"{name}.csv", "text/csv")
+    r = _download(export.transcript_html(data), f"{name}.html", "text/html")
+    r.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return r
+
+
+# -- learner chat -------------------------------------------------------------------------------
+async def _body(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(reason="send a JSON object") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(reason="send a JSON object")
+    return body
+
+
+async def chat_message(request: web.Request) -> web.Response:
+    """The learner's message goes to Rasa's REST channel from here, so the browser only ever
+    talks to this app (the CSP stays 'self') and the sender is the cookie's learner."""
+    body = await _body(request)
+    text = str(body.get("message") or "").strip()
+    if not text:
+        return _error(400, "type a message first")
+    if len(text) > learner.MAX_MESSAGE:
+        return _error(400, f"that message is too long (at most {learner.MAX_MESSAGE} characters)")
+    learner_id, store = request["learner_id"], request.app[STORE]
+    with store.transaction() as db:
+        learner.ensure_learner(db, store, learner_id)
+    try:
+        async with request.app[HTTP].post(
+            f"{request.app[RASA_URL]}/webhooks/rest/webhook",
+            json={"sender": learner_id, "message": text},
+            timeout=aiohttp.ClientTimeout(total=90),
+        ) as r:
+            if r.status != 200:
+                log.warning("Rasa answered %s", r.status)
+                return _error(502, "the tutor is not answering right now; try again in a moment")
+            raw = await r.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+        log.warning("Rasa unreachable: %s", type(e).__name__)
+        return _error(502, "the tutor is not answering right now; try again in a moment")
+    return _json({"messages": learner.shape(raw)})
+
+
+async def chat_history(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    with store.transaction() as db:
+        data = learner.history(db, request["learner_id"])
+    data["scenarios"] = learner.scenario_buttons()
+    return _json(data)
+
+
+async def chat_name(request: web.Request) -> web.Response:
+    body = await _body(request)
+    name = learner.clean_name(body.get("name"))
+    if not name:
+        return _error(400, "type a name")
+    store = request.app[STORE]
+    with store.transaction() as db:
+        who = learner.ensure_learner(db, store, request["learner_id"], name)
+        return _json({"display_name": who.display_name})
+
+
+async def chat_progress(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    with store.transaction() as db:
+        return _json(learner.progress(db, store, request["learner_id"]))
+
+
+# -- pages --------------------------------------------------------------------------------------
+def _page(name: str):
+    async def handler(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def _open_http(app: web.Application):
+    app[HTTP] = aiohttp.ClientSession()
+    yield
+    await app[HTTP].close()
+
+
+def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_url: str | None = None) -> web.Application:
     app = web.Application(middlewares=[guard], client_max_size=1024**2)
     app[STORE] = store or ProgressStore()
     app[TOKEN] = token if token is not None else os.environ.get("PMO_TUTOR_TRAINER_TOKEN", "")
-    app.router.add_get("/api/health", health)
-    app.router.add_get("/api/scenarios", scenarios)
-    app.router.add_get("/api/learners", learners)
-    app.router.add_get("/api/learners/{learner_id}/sessions", learner_sessions)
-    app.router.add_get("/api/sessions/{session_id}", session_detail)
-    app.router.add_get("/api/sessions/{session_id}/transcript", session_transcript)
-    if STATIC.is_dir():
-        app.router.add_get("/", page)
-        app.router.add_static("/static/", STATIC)
+    app[RASA_URL] = (rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+    app.cleanup_ctx.append(_open_http)
+    r = app.router
+    r.add_get("/api/health", health)
+    r.add_get("/api/scenarios", scenarios)
+    r.add_get("/api/learners", learners)
+    r.add_get("/api/learners/{learner_id}/sessions", learner_sessions)
+    r.add_get("/api/sessions/{session_id}", session_detail)
+    r.add_get("/api/sessions/{session_id}/transcript", session_transcript)
+    r.add_get("/api/sessions/{session_id}/review", session_review)
+    r.add_get("/api/sessions/{session_id}/transcript.{fmt:csv|html}", export_transcript)
+    r.add_post("/api/challenges/{challenge_id}/override", override)
+    r.add_get("/api/report", report)
+    r.add_get("/api/class", class_view)
+    r.add_get("/api/class/{chart:missed|progress}.svg", class_chart)
+    r.add_get("/api/export/sessions.csv", export_sessions)
+    r.add_get("/api/export/challenges.csv", export_challenges)
+    r.add_post("/chat/message", chat_message)
+    r.add_post("/chat/name", chat_name)
+    r.add_get("/chat/history", chat_history)
+    r.add_get("/chat/progress", chat_progress)
+    r.add_get("/", _page("chat.html"))
+    r.add_get("/progress", _page("progress.html"))
+    r.add_get("/trainer", _page("trainer.html"))
+    r.add_static("/static/", STATIC)
     return app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # No access log: nothing a request carries (cookie, token) can end up in a log file.
     web.run_app(make_app(), host=host, port=port, print=None, access_log=None)

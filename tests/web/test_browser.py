@@ -1,0 +1,219 @@
+"""The learner chat and the trainer dashboard in a real browser (Debian's chromium driven by
+Playwright) against the real stack: play a challenge, reload, sign in as trainer, review,
+override, export; the XSS case; 401 without the token. Saves the README's screenshots."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from bot.scenarios.variants import variant
+from bot.taxonomy import FlawType as T
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SEED = 5
+WAIT = 60_000  # ms: Rasa's first answers can be slow on a cold model
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: `make test` installs chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def watch_dialogs(page, seen: list):
+    """Any alert() would mean injected script ran: record it and dismiss it."""
+    page.on("dialog", lambda d: (seen.append(d.message), d.dismiss()))
+
+
+def say(page, text: str):
+    box = page.get_by_role("textbox", name="Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+@pytest.fixture(scope="module")
+def learner(browser, stack):
+    """A learner who starts riverside-wms (seed 5) in the web chat and challenges the owner."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    dialogs: list = []
+    watch_dialogs(page, dialogs)
+    page.goto(stack.web + "/")
+    expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
+    page.get_by_role("textbox", name="Your name").fill("Ana Lopez")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator("#status")).to_contain_text("Ana Lopez")
+    s = variant("riverside-wms", SEED)
+    say(page, f'/start_scenario{{"scenario": "riverside-wms", "seed": {SEED}}}')
+    expect(page.get_by_role("log").locator("table")).to_be_visible(timeout=WAIT)
+    owner = next(f for f in s.flaws if f.type == T.WRONG_OWNER)
+    say(page, f"Can Callum really own {owner.risk_id}? He can't enforce the StockPilot contract, Priya holds it.")
+    expect(page.get_by_role("log")).to_contain_text(owner.replies.hit, timeout=WAIT)
+    yield {"ctx": ctx, "page": page, "scenario": s, "owner": owner, "dialogs": dialogs}
+    ctx.close()
+
+
+def test_learner_plays_a_challenge_and_sees_the_pms_reply(learner):
+    page, s, owner = learner["page"], learner["scenario"], learner["owner"]
+    log = page.get_by_role("log")
+    pm = log.locator("article.pm").last
+    expect(pm).to_contain_text(owner.replies.hit)
+    expect(pm).to_contain_text(f"{s.persona.name}")
+    expect(log.locator("article.tutor").first).to_be_visible()
+    # the register is a real table, sortable by score, revealing no flaws
+    table = log.locator("table").first
+    expect(table.locator("tbody tr")).to_have_count(len(s.rows))
+    table.get_by_role("button", name="Score").click()
+    expect(table.locator("th[aria-sort=descending]")).to_have_count(1)
+    first = int(table.locator("tbody tr").first.locator("td").nth(5).inner_text())
+    assert first == max(r.score for r in s.rows)
+    assert table.locator(".badge").count() == 0 and table.locator("th", has_text="Flaws").count() == 0
+    # the brief is a card; the keyboard reaches the message box and Enter sends (used above)
+    expect(log.locator(".card h3").first).to_contain_text("Project brief")
+    page.get_by_role("textbox", name="Message").focus()
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    log.locator("figure.register").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.evaluate("document.getElementById('transcript').scrollTop -= 120")
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "chat.png"))
+    assert learner["dialogs"] == []
+
+
+def test_reload_keeps_the_conversation_and_works_at_375px(learner):
+    page, owner = learner["page"], learner["owner"]
+    page.reload()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text(owner.replies.hit, timeout=WAIT)
+    expect(log).to_contain_text("Can Callum really own")
+    expect(log.locator("table")).to_have_count(1)
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Ana Lopez")
+    page.set_viewport_size({"width": 375, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # the learner's own progress page
+    page.get_by_role("link", name="My progress").click()
+    expect(page.locator("table").first).to_contain_text("Riverside")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ana Lopez")
+
+
+def sign_in(page, stack, name="Tess Trainer"):
+    page.goto(stack.web + "/trainer")
+    page.get_by_label("Trainer token").fill(stack.token)
+    page.get_by_label("Your name (for the audit trail)").fill(name)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path):
+    ctx = browser.new_context(viewport={"width": 1360, "height": 1100}, accept_downloads=True)
+    page = ctx.new_page()
+    requests_seen: list[str] = []
+    page.on("request", lambda r: requests_seen.append(r.url))
+    page.goto(stack.web + "/trainer")
+    expect(page.get_by_label("Trainer token")).to_be_visible()
+    expect(page.get_by_role("table")).to_have_count(0)  # no data before sign-in
+    sign_in(page, stack)
+    expect(page.get_by_role("heading", name="Learners and sessions")).to_be_visible(timeout=WAIT)
+    expect(page.locator("table").first).to_contain_text("Ana Lopez")
+    page.screenshot(path=str(DOCS / "trainer.png"), full_page=True)
+
+    # export sessions CSV (fetched with the token in the header, saved from a blob)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Export sessions CSV").click()
+    csv_path = tmp_path / "sessions.csv"
+    dl.value.save_as(csv_path)
+    assert "Ana Lopez" in csv_path.read_text() and "riverside-wms" in csv_path.read_text()
+
+    # open Ana's session: flaws marked, verdicts, transcript tagged
+    row = page.locator("tr", has_text="Ana Lopez").filter(has=page.get_by_role("link", name=re.compile("Open session"))).first
+    row.get_by_role("link", name=re.compile("Open session")).click()
+    expect(page.get_by_role("heading", name=re.compile("session"))).to_be_visible(timeout=WAIT)
+    expect(page.locator("#score")).to_contain_text("1 of 7")
+    expect(page.locator(".register")).to_contain_text("missed")
+    expect(page.locator(".register")).to_contain_text("found")
+    learner_line = page.locator(".line.learner", has_text="Can Callum really own")
+    expect(learner_line.locator(".badge")).to_contain_text("hit")
+    expect(page.locator(".line.pm").first).to_be_visible()
+
+    # override the hit: the score follows and the audit trail keeps who, what and why
+    page.locator("details.override summary").first.click()
+    form = page.locator("details.override[open] form")
+    form.get_by_label("New verdict").select_option("partial")
+    form.get_by_label("Comment").fill("Right risk, but the reason given was not the authority gap.")
+    form.get_by_role("button", name="Save override").click()
+    expect(page.locator("#score")).to_contain_text("0 of 7", timeout=WAIT)
+    expect(page.locator(".audit")).to_contain_text("Tess Trainer changed challenge")
+    expect(page.locator(".audit")).to_contain_text("from hit to partial")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(DOCS / "session.png"))
+
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Transcript CSV").click()
+    assert "Can Callum really own" in Path(dl.value.path()).read_text()
+
+    # the token never travelled in a URL
+    assert requests_seen and not any(stack.token in u for u in requests_seen)
+    ctx.close()
+
+
+def test_learner_text_is_escaped_everywhere(browser, stack):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    dialogs: list = []
+    watch_dialogs(page, dialogs)
+    page.goto(stack.web + "/")
+    expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
+    page.get_by_role("textbox", name="Your name").fill(XSS)
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator("#status")).to_contain_text(XSS)
+    say(page, '/start_scenario{"scenario": "riverside-wms", "seed": 2}')
+    expect(page.get_by_role("log").locator("table")).to_be_visible(timeout=WAIT)
+    payload = '<img src=x onerror="alert(2)"> is R3 owned by the right person?'
+    say(page, payload)
+    expect(page.get_by_role("log").locator("article.learner").last).to_have_text(re.compile(re.escape(payload)))
+    expect(page.get_by_role("log").locator("article.pm").last).to_be_visible(timeout=WAIT)
+    assert page.locator("[role=log] img").count() == 0
+    page.goto(stack.web + "/progress")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(XSS)
+    sign_in(page, stack)
+    expect(page.get_by_role("button", name=XSS)).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name=XSS).click()
+    page.locator("tr", has_text=XSS).get_by_role("link", name=re.compile("Open session")).first.click()
+    expect(page.locator(".line.learner", has_text="onerror")).to_be_visible(timeout=WAIT)
+    expect(page.locator(".line.learner").first).to_contain_text(XSS)
+    assert page.locator("main img").count() == 0
+    assert dialogs == []
+    ctx.close()
+
+
+def test_no_trainer_data_without_the_token(browser, stack):
+    for path in ("/api/learners", "/api/report", "/api/sessions/1/review", "/api/export/sessions.csv"):
+        r = requests.get(stack.web + path, timeout=10)
+        assert r.status_code == 401 and r.json()["error"]
+        assert requests.get(stack.web + path, headers={"Authorization": "Bearer nope"}, timeout=10).status_code == 401
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    response = page.goto(stack.web + "/api/learners")
+    assert response.status == 401
+    page.goto(stack.web + "/trainer")
+    page.get_by_label("Trainer token").fill("not-the-token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("not accepted")
+    expect(page.get_by_role("table")).to_have_count(0)
+    csp = requests.get(stack.web + "/", timeout=10).headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    ctx.close()
