@@ -61,12 +61,16 @@ def contributions(challenges: list[ChallengeRecord]) -> list[Contribution]:
     return sorted(by.values(), key=lambda m: (-m.found, -m.fixed, -m.craft, m.learner_id))
 
 
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def team_lines(sc: dict, members: list[Contribution], names: dict[str, str]) -> list[str]:
     out = [f"Team: {len(members)} members, team score {sc['points']} of {sc['max_points']} ({sc['percent']}%)."]
     for m in members:
         out.append(
-            f"- {names.get(m.learner_id) or m.learner_id}: {m.found} flaws found, {m.fixed} fixed, "
-            f"{m.challenges} challenges ({m.false_challenges} false), craft {round(100 * m.craft)}%."
+            f"- {names.get(m.learner_id) or m.learner_id}: {_n(m.found, 'flaw')} found, {m.fixed} fixed, "
+            f"{_n(m.challenges, 'challenge')} ({m.false_challenges} false), craft {round(100 * m.craft)}%."
         )
     return out
 

@@ -1,0 +1,175 @@
+"""The bridge against the fake Bot API and a fake Rasa: start-up, robustness, non-text, webhook."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import requests
+from tg_fakebot import TOKEN, message, sticker, user
+
+from bot.channels.telegram import Config, PacedRateLimiter, TelegramBridge
+
+ANA = user(111, "Ana", "Silva")
+
+
+def test_start_up_registers_the_commands_and_polls(api, bridge, fake_rasa):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    menus = api.calls_of("setMyCommands")
+    commands = [c["command"] for c in menus[0].params["commands"]]
+    assert commands == ["start", "scenarios", "register", "hint", "progress", "finish", "help"]
+    group = next(c for c in menus if (c.params.get("scope") or {}).get("type") == "all_group_chats")
+    assert "leaderboard" in [c["command"] for c in group.params["commands"]]
+    assert api.calls_of("getUpdates")
+
+
+def test_text_goes_to_rasa_with_the_learner_and_commands_as_intents(api, bridge, fake_rasa):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.push(message(111, ANA, "R4 has no owner?"))
+    api.wait_text(111, "you said R4 has no owner?")
+    api.push(message(111, ANA, "/hint"))
+    api.wait_text(111, "you said /ask_hint")
+    first = fake_rasa.received[0]
+    assert first["sender"] == "telegram:111"
+    assert first["metadata"] == {"learner_id": "telegram:111", "display_name": "Ana Silva", "channel": "telegram"}
+    reply = api.calls_of("sendMessage", 111)[0]
+    assert reply.params["parse_mode"] == "HTML" and reply.text.startswith("<b>Tutor:</b>")
+
+
+def test_rasa_down_is_explained_and_the_message_delivered_when_it_is_back(api, bridge, fake_rasa):
+    bridge(fake_rasa.url)  # nothing listening yet
+    api.push(message(111, ANA, "Is R2 really closed?"))
+    api.wait_text(111, "The tutor is restarting, try again in a minute")
+    api.push(message(111, ANA, "and R3?"))  # held behind the first, in order
+    time.sleep(0.5)
+    assert not fake_rasa.received
+    fake_rasa.up()
+    api.wait_text(111, "you said and R3?", timeout=15)
+    assert [r["message"] for r in fake_rasa.received] == ["Is R2 really closed?", "and R3?"]
+    texts = api.texts(111)
+    back = [i for i, t in enumerate(texts) if t.startswith("The tutor is back")]
+    assert len(back) == 2 and "you said Is R2 really closed?" in texts[back[0] + 1]
+
+
+def test_held_messages_survive_a_restart_of_the_bridge(api, bridge, fake_rasa, tmp_path):
+    first = bridge(fake_rasa.url)
+    api.push(message(111, ANA, "R5 is stale"))
+    api.wait_text(111, "restarting")
+    first.stop()
+    assert "R5 is stale" in (tmp_path / "pending.json").read_text()
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.wait_text(111, "you said R5 is stale", timeout=15)
+
+
+def test_stickers_and_photos_get_text_only_and_edits_are_not_resent(api, bridge, fake_rasa):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.push(sticker(111, ANA))
+    api.wait_text(111, "Text only for now")
+    api.push(message(111, ANA, photo=[{"file_id": "p", "file_unique_id": "u", "width": 9, "height": 9}]))
+    api.wait_for(lambda c: len([x for x in api.texts(111) if "Text only" in x]) == 2, 5, "second text-only")
+    edited = message(111, ANA, "R4 has no owner, edited")
+    api.push({"edited_message": {**edited["message"], "edit_date": 1}})
+    api.push(message(111, ANA, "after the edit"))
+    api.wait_text(111, "you said after the edit")
+    assert [r["message"] for r in fake_rasa.received] == ["after the edit"]
+
+
+def test_a_blocked_bot_is_logged_not_fatal(api, bridge, fake_rasa, caplog):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.blocked.add(222)
+    api.push(message(222, user(222, "Gone"), "hello"))
+    api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == 222, 10, "the attempt")
+    api.push(message(111, ANA, "still there?"))
+    api.wait_text(111, "you said still there?")  # the bridge carries on
+    assert "bot blocked or chat deleted" in caplog.text
+
+
+def test_a_429_is_retried_after_retry_after(api, bridge, fake_rasa):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.fail("sendMessage", retry_after=1)
+    api.push(message(111, ANA, "R1?"))
+    done = api.wait_text(111, "you said R1?", timeout=15)
+    tries = api.calls_of("sendMessage", 111)
+    assert len(tries) == 2 and tries[1].at - tries[0].at >= 1.0
+    assert done is tries[1]
+
+
+def test_a_long_register_is_split_under_4096(api, bridge, fake_rasa):
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    api.push(message(111, ANA, "/register"))
+    overview = api.wait_text(111, "Risk register")
+    assert len(overview.text) < 4096 and len(overview.buttons) >= 12
+
+
+def test_per_chat_pacing_spreads_a_burst():
+    async def burst():
+        limiter = PacedRateLimiter((2, 1), group_max_rate=0, overall_max_rate=0)
+        times = []
+
+        async def call():
+            times.append(time.monotonic())
+            return True
+
+        start = time.monotonic()
+        await asyncio.gather(*[limiter.process_request(call, (), {}, "sendMessage", {"chat_id": 5}, None) for _ in range(4)])
+        return [t - start for t in times]
+
+    times = asyncio.run(burst())
+    assert times[1] < 0.3 and times[3] >= 0.8  # two at once, then about two a second
+
+
+def test_webhook_mode_checks_the_secret_token(api, fake_rasa, tmp_path):
+    from tg_harness import BridgeThread, free_port
+    from bot.progress.store import ProgressStore
+
+    fake_rasa.up()
+    port = free_port()
+    cfg = Config(token=TOKEN, api_url=api.base_url, rasa_url=fake_rasa.url, pending_path=tmp_path / "p.json",
+                 webhook_url="https://tutor.example.org/tg/hook", webhook_port=port, webhook_secret="s3cret-token",
+                 chat_rate=(0, 0))
+    b = BridgeThread(TelegramBridge(cfg, ProgressStore(f"sqlite:///{tmp_path}/p.db")))
+    b._thread.start()
+    try:
+        hook = api.wait_for(lambda c: c.method == "setWebhook", 15, "setWebhook")
+        assert hook.params["url"] == "https://tutor.example.org/tg/hook" and hook.params["secret_token"] == "s3cret-token"
+        update = {"update_id": 1, **message(111, ANA, "via webhook")}
+        url = f"http://127.0.0.1:{port}/tg/hook"
+        assert requests.post(url, json=update, timeout=5).status_code == 403
+        assert requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=5).status_code == 403
+        ok = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=5)
+        assert ok.status_code == 200
+        api.wait_text(111, "you said via webhook")
+        assert not api.calls_of("getUpdates")
+    finally:
+        b.stop()
+
+
+def test_pmo_tutor_telegram_runs_alone_from_the_environment_and_stops_on_sigterm(api, fake_rasa, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fake_rasa.up()
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.base_url, RASA_URL=fake_rasa.url,
+               PMO_TUTOR_VAR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/p.db")
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "pmo-tutor"), "telegram"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        api.wait_for(lambda c: c.method == "getUpdates", 30, "polling")
+        assert api.calls_of("setMyCommands")
+        api.push(message(111, ANA, "hello from the CLI"))
+        api.wait_text(111, "you said hello from the CLI")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=20)[0].decode(errors="replace")
+    assert proc.returncode == 0, out
+    assert "long polling" in out
