@@ -45,7 +45,8 @@ def fill(store: ProgressStore, learners: int, challenges: int, seed: int = 1) ->
         conn.execute(insert(Session), [
             {"id": n * sessions_per_learner + k + 1, "learner_id": f"learner-{n}", "conversation_id": f"learner-{n}",
              "scenario": SCENARIOS[k % 2], "seed": k, "status": "finished", "started_at": now,
-             "ended_at": now, "context": {}}
+             "ended_at": now, "context": {}, "score": {"found": 3, "fixed": 1, "total": 7,
+             "false_challenges": 1, "hints": 1, "craft": 0.5, "points": 37, "max_points": 115, "percent": 32}}
             for n in range(learners) for k in range(sessions_per_learner)
         ])
         batch = []
@@ -74,8 +75,9 @@ async def measure(store: ProgressStore, rounds: int = 20) -> dict:
     server = TestServer(make_app(store, token="scale"), host="127.0.0.1")
     await server.start_server()
     headers = {"Authorization": "Bearer scale"}
-    timings: dict[str, list[float]] = {"learners": [], "session": [], "transcript": []}
-    paths = {"learners": "/api/learners", "session": "/api/sessions/1", "transcript": "/api/sessions/1/transcript"}
+    paths = {"learners": "/api/learners", "session": "/api/sessions/1", "transcript": "/api/sessions/1/transcript",
+             "dashboard_report": "/api/report"}
+    timings: dict[str, list[float]] = {name: [] for name in paths}
     async with ClientSession() as http:
         for _ in range(rounds):
             for name, path in paths.items():

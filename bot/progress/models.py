@@ -74,7 +74,10 @@ class Challenge(Base):
     risk_id = Column(String(10))
     craft = Column(JSON)
 
-    __table_args__ = (Index("ix_challenges_session", "session_id", "id"),)
+    __table_args__ = (
+        Index("ix_challenges_session", "session_id", "id"),
+        Index("ix_challenges_learner_verdict", "learner_id", "verdict"),
+    )
 
 
 class HintGiven(Base):

@@ -1,12 +1,23 @@
 """What trainers read: a session with its register, flaws, verdicts, score and transcript."""
 from __future__ import annotations
 
+import datetime as _dt
+from collections import defaultdict
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from bot.evaluation.debrief import score
-from bot.progress.models import Session
+from bot.evaluation.state import CHALLENGE_VERDICTS, Verdict
+from bot.progress.models import Learner, Session, VerdictOverride
 from bot.progress.store import ProgressStore
+from bot.scenarios.loader import library
 from bot.scenarios.variants import variant
+from bot.taxonomy import FlawType, kind
+
+# The dashboard's views read the newest sessions matching the filters, up to this many; exports
+# read them all.
+VIEW_LIMIT = 500
 
 
 def iso(t) -> str | None:
@@ -63,19 +74,11 @@ def transcript(s: Session) -> list[dict]:
 
 
 # -- trainer dashboard: reports over many sessions ----------------------------------------------
-import datetime as _dt  # noqa: E402
-from collections import defaultdict  # noqa: E402
-
-from sqlalchemy import select  # noqa: E402
-
-from bot.evaluation.state import CHALLENGE_VERDICTS, Verdict  # noqa: E402
-from bot.progress.models import Learner, VerdictOverride  # noqa: E402
-from bot.scenarios.loader import library  # noqa: E402
-from bot.taxonomy import FlawType, kind  # noqa: E402
-
-
 def live_score(db: DbSession, store: ProgressStore, s: Session) -> dict:
-    """The session's score from its records now (overrides included), finished or not."""
+    """The session's score: frozen at finish (and kept current by overrides), else from its
+    records now."""
+    if s.status == "finished" and s.score:
+        return s.score
     return score(variant(s.scenario, s.seed), store.state_of(db, s), store.challenge_records(db, s),
                  store.hint_levels(db, s))
 
@@ -88,6 +91,7 @@ def find_sessions(
     until: _dt.date | None = None,
     learner_id: str | None = None,
     status: str | None = None,
+    limit: int | None = VIEW_LIMIT,
 ) -> list[Session]:
     """Sessions matching the dashboard's filters, newest first (dates on the start, inclusive)."""
     q = select(Session).order_by(Session.id.desc())
@@ -103,6 +107,8 @@ def find_sessions(
         q = q.where(Session.learner_id == learner_id)
     if status:
         q = q.where(Session.status == status)
+    if limit:
+        q = q.limit(limit)
     return list(db.execute(q).scalars())
 
 

@@ -262,30 +262,31 @@ class ProgressStore:
     # -- trainer queries --------------------------------------------------------------------
     @staticmethod
     def learners(db: DbSession, limit: int = 500, offset: int = 0) -> list[dict]:
-        sessions = (
-            select(Session.learner_id, func.count(Session.id).label("n"))
-            .group_by(Session.learner_id)
-            .subquery()
+        # Page first, then count only for that page: at 10,000 learners and 1,000,000
+        # challenges, aggregating everything per request costs seconds.
+        page = list(
+            db.execute(
+                select(Learner).order_by(Learner.last_active.desc(), Learner.id).limit(limit).offset(offset)
+            ).scalars()
+        )
+        ids = [learner.id for learner in page]
+        n_sessions = dict(
+            db.execute(
+                select(Session.learner_id, func.count(Session.id))
+                .where(Session.learner_id.in_(ids))
+                .group_by(Session.learner_id)
+            ).all()
         )
         # A flaw is credited once per session; trainer overrides count (the effective verdict).
-        eff = effective_challenges_select().subquery()
+        eff = effective_challenges_select().where(Challenge.learner_id.in_(ids)).subquery()
         hits = (
             select(eff.c.learner_id, eff.c.session_id, eff.c.flaw_id)
             .where(eff.c.verdict == Verdict.HIT.value, eff.c.flaw_id.is_not(None))
             .distinct()
             .subquery()
         )
-        found = (
-            select(hits.c.learner_id, func.count().label("n")).group_by(hits.c.learner_id).subquery()
-        )
-        rows = db.execute(
-            select(Learner, sessions.c.n, found.c.n)
-            .outerjoin(sessions, sessions.c.learner_id == Learner.id)
-            .outerjoin(found, found.c.learner_id == Learner.id)
-            .order_by(Learner.last_active.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        n_found = dict(db.execute(select(hits.c.learner_id, func.count()).group_by(hits.c.learner_id)).all())
+        rows = [(learner, n_sessions.get(learner.id), n_found.get(learner.id)) for learner in page]
         return [
             {
                 "id": learner.id,

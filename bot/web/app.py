@@ -187,8 +187,8 @@ def _filters(request: web.Request) -> dict:
             "learner_id": q.get("learner") or None}
 
 
-def _report(db, store, filters: dict) -> tuple[list[Session], list[dict]]:
-    sessions = reports.find_sessions(db, **filters)
+def _report(db, store, filters: dict, limit: int | None = reports.VIEW_LIMIT) -> tuple[list[Session], list[dict]]:
+    sessions = reports.find_sessions(db, **filters, limit=limit)
     names = reports.names_of(db, [s.learner_id for s in sessions])
     return sessions, [reports.session_row(db, store, s, names) for s in sessions]
 
@@ -283,14 +283,14 @@ def _download(text: str, filename: str, content_type: str) -> web.Response:
 async def export_sessions(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
     with store.transaction() as db:
-        _, rows = _report(db, store, filters)
+        _, rows = _report(db, store, filters, limit=None)
     return _download(export.to_csv(rows, export.SESSION_COLUMNS), "sessions.csv", "text/csv")
 
 
 async def export_challenges(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
     with store.transaction() as db:
-        rows = reports.challenge_rows(db, store, reports.find_sessions(db, **filters))
+        rows = reports.challenge_rows(db, store, reports.find_sessions(db, **filters, limit=None))
     return _download(export.to_csv(rows, export.CHALLENGE_COLUMNS), "challenges.csv", "text/csv")
 
 
