@@ -20,13 +20,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install pipeline train run test validate test-core test-unit test-e2e bench clean
+.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench clean
 
 help:
 	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
 	@echo "make test      run every test (unit, actions, rasa data validate, rasa test, end-to-end)"
 	@echo "make train     train the Rasa model if training data or config changed"
 	@echo "make validate  rasa data validate"
+	@echo "make evaluate  held-out NLU + evaluator evaluation -> results/evaluation/report.md"
 	@echo "make bench     latency, throughput, start-up, training time and memory against plain Rasa"
 
 $(STAMP): pyproject.toml
@@ -62,7 +63,13 @@ validate: $(STAMP)
 	$(BIN)/rasa data validate --data $(DATA)
 
 test-unit: $(SPACY)
-	$(BIN)/pytest -q -m "not e2e"
+	$(BIN)/pytest -q -m "not e2e and not nlu"
+
+test-nlu: $(MODEL)
+	$(BIN)/pytest -q tests/nlu
+
+evaluate: $(MODEL)
+	$(BIN)/python tests/nlu/evaluate_heldout.py --model $(MODEL) --out results/evaluation
 
 test-core: $(MODEL)
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet

@@ -17,6 +17,8 @@ _CUES: dict[T, list[str]] = {
         r"not a risk", r"isn'?t a risk", r"not really a risk", r"(it'?s|that'?s) a (fact|certainty|given)",
         r"\bcertain(ty)?\b", r"not uncertain", r"no uncertainty", r"(it|this) happened",
         r"has happened", r"is happening", r"already an issue",
+        r"\bhistory\b", r"past tense", r"probability at all", r"(materiali[sz]ed|crystalli[sz]ed)",
+        r"(arrived|came in|turned up|was delivered|delivered) .{0,30}\blate\b",
     ],
     T.VAGUE_DESCRIPTION: [
         r"\bvague\b", r"too (general|broad|generic)", r"cause(,)? (and|or)?\s*(the )?(event|effect)",
@@ -25,6 +27,8 @@ _CUES: dict[T, list[str]] = {
         r"\bmeaningless\b", r"(can'?t|cannot|couldn'?t) (be )?(assess|score|own|measure)",
         r"not specific", r"unclear description", r"badly worded", r"poorly (worded|described)",
         r"too woolly", r"\bwoolly\b", r"reword",
+        r"what (does|do) .{0,40}\b(even|actually|really) mean\b", r"risk statement", r"(just|only) a (label|heading|category|topic)",
+        r"\ba (label|heading|category)\b", r"\bunspecific\b", r"\bvau?ge\b", r"(no|without a) (cause|trigger|consequence)",
     ],
     T.SCORE_MISMATCH: [
         r"\d\s*(x|×|\*|times|by)\s*\d", r"(doesn'?t|does not|don'?t) (add up|multiply|compute|match)",
@@ -32,6 +36,9 @@ _CUES: dict[T, list[str]] = {
         r"p\s*(x|×|\*)\s*i", r"probability (x|×|times) impact", r"score (is|looks) wrong",
         r"wrong score", r"score.*(should|ought to) be \d", r"\brag\b", r"rating band",
         r"miscalculat", r"sums?\b",
+        r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
+        r"\b(one|two|three|four|five)\s*(x|times|by|multiplied by)\s*(one|two|three|four|five)\b",
+        r"\d\s*\+\s*\d", r"\bscor?e (is )?(wrong|off)\b", r"\bformula\b", r"(don'?t|doesn'?t|do not|does not) multiply",
     ],
     T.UNDERRATED: [
         r"underrated", r"under-rated", r"underestimat", r"under-estimat", r"played? down",
@@ -40,11 +47,15 @@ _CUES: dict[T, list[str]] = {
         r"should be (higher|rated higher|more likely)", r"rate(d)? (it )?higher",
         r"(impact|probability) (is|seems|looks) (too )?low", r"understat", r"downplay",
         r"more likely than", r"higher than (a|\d)",
+        r"(probability|likelihood|impact) (should|ought to|must) be", r"\bdefensible\b", r"wishful",
+        r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
     ],
     T.WRONG_OWNER: [
         r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
         r"who should own", r"can'?t own", r"cannot own", r"no owner", r"unowned",
         r"doesn'?t (hold|control|have) the (budget|contract)", r"wrong person",
+        r"\bownr\b", r"\bowenr\b", r"right hands", r"wrong hands", r"(holds|hold|holding) the .{0,20}contract",
+        r"should sit with", r"right person to",
     ],
     T.MISSING_RESPONSE: [
         r"no (actions?|response|plan|mitigation)", r"monitor(ing)? (closely )?(is|isn'?t)",
@@ -53,11 +64,15 @@ _CUES: dict[T, list[str]] = {
         r"what('?s| is) being done", r"actions? (are|is) (vague|empty|missing|blank)",
         r"mitigation (is )?(vague|missing)", r"no named", r"what'?s the plan", r"\bempty\b",
         r"\bblank\b", r"keep an eye", r"not an action",
+        r"no (real|proper|actual|concrete|specific|named|dated) (actions?|mitigations?|response|plan|steps)",
+        r"nothing to (check|track)", r"how will we know", r"monitor(ing)? closely", r"\bactoins?\b",
+        r"(named|dated),? (and )?(named|dated) actions",
     ],
     T.STRATEGY_MISMATCH: [
         r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency",
         r"fallback", r"fall-back", r"plan b", r"can'?t (carry|bear|absorb)", r"appetite",
         r"wrong response type", r"why (are we )?accept", r"insurance",
+        r"\bindemnit", r"response type", r"\btranfer", r"handed (over )?to", r"liabilit",
     ],
     T.STALE_REVIEW: [
         r"last (reviewed|looked at|updated|review)", r"not (been )?(reviewed|updated|looked at)",
@@ -65,6 +80,7 @@ _CUES: dict[T, list[str]] = {
         r"since (january|february|march|april|may|june|july|august|september|october|november|december|last)",
         r"\bold\b review", r"review date", r"(hasn'?t|haven'?t) (been )?(touched|reviewed|updated)",
         r"past (its|the) due", r"due date (has )?passed", r"outdated", r"when was (it|this|that) last",
+        r"not review?e?d", r"\breviwed\b", r"untouched", r"last review", r"since (the )?(spring|summer|winter|autumn)",
     ],
     T.DUPLICATE: [
         r"duplicat", r"same (risk|thing|event|as)", r"(twice|two times)", r"overlap",
@@ -77,6 +93,8 @@ _CUES: dict[T, list[str]] = {
         r"not (been )?(captured|logged|recorded|included)", r"\bmissing\b", r"left out",
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",
         r"nowhere (on|in)", r"\babsent\b", r"gap in the register", r"\bforgot",
+        r"can'?t (see|find) (that|this|a|any|the) risk", r"risk anywhere",
+        r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
     ],
     T.CLOSED_WITHOUT_REASON: [
         r"\bclosed?\b", r"closing", r"re-?open", r"(can'?t|cannot|no longer) happen",
@@ -87,10 +105,34 @@ _CUES: dict[T, list[str]] = {
         r"escalat", r"toleran", r"threshold", r"(the |programme |project )board", r"\bsro\b",
         r"above (the )?(limit|level|tolerance|threshold|15|12)", r"exceed", r"\bsponsor\b",
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
+        r"escal(?!at)", r"breach", r"over (the )?(limit|threshold)", r"project level",
     ],
 }
 
 CUES: dict[T, list[re.Pattern]] = {t: [re.compile(p) for p in ps] for t, ps in _CUES.items()}
+
+
+# Cues that only name a topic ("owner", "contingency", "board", "closed"): in a plain question
+# to the PM ("who owns the contingency?") they are not a sign of a challenge.
+_TOPIC_ONLY = {
+    r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"\bmonitor\b",
+    r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency", r"fallback",
+    r"fall-back", r"insurance", r"\bindemnit", r"liabilit", r"response type", r"escalat", r"toleran",
+    r"threshold", r"(the |programme |project )board", r"\bsro\b", r"\bsponsor\b", r"\bclosed?\b",
+    r"closing", r"\bmaths?\b", r"\bmath\b", r"calculat", r"multipl", r"\brag\b", r"rating band",
+    r"sums?\b", r"review date", r"last (reviewed|looked at|updated|review)", r"last review",
+    r"\bmissing\b", r"what about", r"\bcertain(ty)?\b", r"issue log", r"\ban issue\b",
+    r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
+}
+CHALLENGE_CUES: dict[T, list[re.Pattern]] = {
+    t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY] for t, ps in _CUES.items()
+}
+
+
+def challenge_cue_scores(text: str) -> dict[T, int]:
+    """Like cue_scores, without the cues that only name a topic."""
+    low = text.lower()
+    return {t: n for t, pats in CHALLENGE_CUES.items() if (n := sum(1 for p in pats if p.search(low)))}
 
 
 def cue_scores(text: str) -> dict[T, int]:

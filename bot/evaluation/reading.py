@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.evaluation.cues import cue_scores
+from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.nlp.patterns import RISK_REF, number_value
 from bot.scenarios.model import Scenario
 from bot.taxonomy import FlawType, type_for_intent
@@ -16,6 +16,19 @@ QUESTION_START = re.compile(
     r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|has|hasn'?t|have|haven'?t|do|does|"
     r"doesn'?t|did|should|shouldn'?t|what|why|who|when|where|how|which|i wonder|wonder|"
     r"might|may|just checking|quick question)\b",
+    re.IGNORECASE,
+)
+
+
+# A request for facts ("how much contingency is left?") rather than a challenge put as a question.
+INFO_QUESTION = re.compile(
+    r"^\s*(who|who'?s|when|when'?s|where|which|what|what'?s|how (many|much|long|often|big|far|does|do|is))\b",
+    re.IGNORECASE,
+)
+# Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
+COMPLAINT = re.compile(
+    r"\b(wrong|not|no|never|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
+    r"despite|still|but|only|just|instead|rather|right|fair|enough|realistic|correct|ok|okay)\b|n'?t\b",
     re.IGNORECASE,
 )
 
@@ -50,27 +63,84 @@ class Reading:
         return bool(self.types) or (self.intent or "").startswith("challenge_")
 
 
+# Words that never pick out one row on their own ("the second row" is row 2, not "second drop").
+_NOT_DESCRIPTIVE = {
+    "the", "a", "an", "of", "for", "on", "in", "to", "and", "or", "with", "about", "at", "by",
+    "from", "this", "that", "these", "those", "other", "same", "whole", "first", "second",
+    "third", "last", "next", "new", "old", "big", "main", "one", "risk", "row", "entry", "line",
+    "not", "no", "before", "after", "s", "is", "it", "its", "our", "your", "my", "very", "real",
+}
+_RISK_NOUN = r"(?:risks?|ones?|rows?|entry|entries|line|item)"
+# "the interface risk", "the data load row", "the dress-rehearsal one"
+_DESCRIBED = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _RISK_NOUN + r"\b")
+# "risks 7 and 10", "rows 3, 5 and 9": every number of the list
+_LIST_TAIL = re.compile(
+    r"(?<![\w#])(?:risks|rows|numbers|items)\s*#?\s*\d{1,2}((?:\s*(?:,|and|&|\+)\s*(?:r\s?|#)?\d{1,2}(?!\w))+)",
+    re.IGNORECASE,
+)
+
+
+def _word(token: str) -> str:
+    token = token.lower().strip("'")
+    return token[:-1] if len(token) > 4 and token.endswith("s") and not token.endswith("ss") else token
+
+
+def _words(text: str) -> list[str]:
+    return [_word(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+
+
 def _alias_pattern(alias: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(alias.lower()) + r"(?!\w)")
 
 
+def _described(text: str, scenario: Scenario) -> list[tuple[int, str]]:
+    """Risks named by what they are about: "the interface risk" -> the row whose title or
+    aliases carry those words, when one row clearly fits better than any other."""
+    vocab = {
+        row.id: set(_words(row.title + " " + " ".join(row.aliases))) - _NOT_DESCRIPTIVE
+        for row in scenario.rows
+    }
+    hits = []
+    for m in _DESCRIBED.finditer(text.lower()):
+        words = set(_words(m.group(1))) - _NOT_DESCRIPTIVE
+        if not words:
+            continue
+        scores = sorted(((len(words & v), rid) for rid, v in vocab.items()), reverse=True)
+        (best, rid), second = scores[0], scores[1][0] if len(scores) > 1 else 0
+        if best and best > second:
+            hits.append((m.start(), rid))
+    return hits
+
+
 def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
-    """Risk ids named by id/number ("R4", "risk four", "#4") or by what they are about."""
+    """Risk ids named by id/number ("R4", "risk four", "#4", "risks 7 and 10") or by what they
+    are about (an alias, or words of the row's title: "the interface risk")."""
     ids = {r.id for r in scenario.rows}
-    hits: list[tuple[int, str]] = []
+    explicit: list[tuple[int, str]] = []
     for m in RISK_REF.finditer(text):
         n = number_value(next(g for g in m.groups() if g))
         if n is not None and f"R{n}" in ids:
-            hits.append((m.start(), f"R{n}"))
+            explicit.append((m.start(), f"R{n}"))
+    for m in _LIST_TAIL.finditer(text):
+        for n in re.finditer(r"\d{1,2}", m.group(0)):
+            if f"R{int(n.group())}" in ids:
+                explicit.append((m.start() + n.start(), f"R{int(n.group())}"))
     low = text.lower()
+    described: list[tuple[int, str]] = []
     for row in scenario.rows:
         for alias in row.aliases:
             m = _alias_pattern(alias).search(low)
             if m:
-                hits.append((m.start(), row.id))
+                # Once risks are named by id, a name in passing ("handed to Calder") is an
+                # argument, not another reference, unless it is said to be a risk ("the Calder one").
+                named_as_risk = alias.startswith("the ") or re.match(r"\s+" + _RISK_NOUN + r"\b", low[m.end():])
+                if not explicit or named_as_risk:
+                    described.append((m.start(), row.id))
                 break
+    if not explicit and not described:
+        described = _described(text, scenario)
     ordered: list[str] = []
-    for _, rid in sorted(hits):
+    for _, rid in sorted(explicit + described):
         if rid not in ordered:
             ordered.append(rid)
     return ordered
@@ -83,6 +153,9 @@ def read(
     confidence: float = 0.0,
 ) -> Reading:
     cues = cue_scores(text)
+    if intent == "ask_question" and confidence >= PLAUSIBLE and INFO_QUESTION.match(text) and not COMPLAINT.search(text):
+        # Topic words in a plain question ("who owns the contingency?") are not cues; "by when?" still is.
+        cues = challenge_cue_scores(text)
     by_cue = sorted(cues, key=lambda t: -cues[t])
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
     types: list[FlawType] = []

@@ -74,10 +74,10 @@ def transcript(s: Session) -> list[dict]:
 
 
 # -- trainer dashboard: reports over many sessions ----------------------------------------------
-def live_score(db: DbSession, store: ProgressStore, s: Session) -> dict:
-    """The session's score: frozen at finish (and kept current by overrides), else from its
-    records now."""
-    if s.status == "finished" and s.score:
+def live_score(db: DbSession, store: ProgressStore, s: Session, fresh: bool = False) -> dict:
+    """The session's score: frozen at finish (overrides recompute it with fresh=True), else from
+    its records now."""
+    if s.status == "finished" and s.score and not fresh:
         return s.score
     return score(variant(s.scenario, s.seed), store.state_of(db, s), store.challenge_records(db, s),
                  store.hint_levels(db, s))

@@ -268,7 +268,7 @@ async def override(request: web.Request) -> web.Response:
             return _error(400, "say which flaw (flaw_id) this challenge found")
         store.override_verdict(db, challenge, verdict, trainer, comment, flaw_id, flaw_type)
         if session.score is not None:  # a finished session's frozen score follows the override
-            session.score = reports.live_score(db, store, session)
+            session.score = reports.live_score(db, store, session, fresh=True)
         log.info("challenge %s of session %s: verdict %s -> %s by %s", challenge_id, session.id,
                  current.verdict, verdict, trainer)
         return _json(reports.review(db, store, session))
