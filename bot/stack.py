@@ -126,7 +126,8 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
         ),
         Child(
             "rasa",
-            [rasa, "run", "--model", model, "--interface", "127.0.0.1", "--port", str(rasa_port),
+            [sys.executable, "-m", "bot.rasa_server", "run", "--model", model, "--interface", "127.0.0.1",
+             "--port", str(rasa_port),
              "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
             f"http://127.0.0.1:{rasa_port}/",
         ),
