@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 OUT = ROOT / "results" / "bench"
 SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", 300))
+# Messages per learner in the sequential run: a realistic session. Both Rasa's trackers grow with
+# the conversation (the policies and the action call read the whole session), so one sender
+# sending hundreds of messages would measure an unrealistically long conversation.
+SESSION_LENGTH = 30
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", 15))
 
 OUR_MESSAGES = [
@@ -108,16 +112,17 @@ async def load(url: str, messages: list[str], setup: str | None, prefix: str) ->
     connector = aiohttp.TCPConnector(limit=128)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         senders = [f"{prefix}-{n}" for n in range(64)]
+        sequential = [f"{prefix}-seq-{n}" for n in range(-(-SEQUENTIAL // SESSION_LENGTH))]
         if setup:
-            for s in senders + [f"{prefix}-seq"]:
+            for s in senders + sequential:
                 await post(session, url, s, setup)
         for m in messages:  # warm-up
-            await post(session, url, f"{prefix}-seq", m)
-        latencies = [await post(session, url, f"{prefix}-seq", messages[i % len(messages)])
+            await post(session, url, f"{prefix}-warm-up", m)
+        latencies = [await post(session, url, sequential[i // SESSION_LENGTH], messages[i % len(messages)])
                      for i in range(SEQUENTIAL)]
         q = statistics.quantiles(latencies, n=100)
         result = {"p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
-                  "sequential_messages": SEQUENTIAL}
+                  "sequential_messages": SEQUENTIAL, "messages_per_learner": SESSION_LENGTH}
         for users in (16, 64):
             done = 0
             stop = time.monotonic() + CONCURRENT_SECONDS
