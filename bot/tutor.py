@@ -23,6 +23,10 @@ from bot.scenarios.variants import random_seed, variant
 
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
+LEVEL_ORDER = {"foundation": 0, "practitioner": 1, "advanced": 2}
+# Words that say nothing about which scenario a learner asked for ("start the warehouse one").
+COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new", "and", "of", "for",
+          "project", "risk", "register"}
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Tutor:
     # -- scenarios --------------------------------------------------------------------------
     @staticmethod
     def scenarios() -> list[Scenario]:
-        return sorted(library().values(), key=lambda s: (show_level(s), s.title))
+        return sorted(library().values(), key=lambda s: (LEVEL_ORDER.get(s.level, 9), s.title))
 
     def menu(self) -> Reply:
         items = self.scenarios()
@@ -186,11 +190,3 @@ class Tutor:
             self.store.say(db, session, "learner", learner_text, msg.learner_id)
         for r in replies:
             self.store.say(db, session, r.speaker, r.text)
-
-
-LEVEL_ORDER = {"foundation": 0, "practitioner": 1, "advanced": 2}
-COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new", "and", "of", "for", "project", "risk", "register"}
-
-
-def show_level(s: Scenario) -> int:
-    return LEVEL_ORDER.get(s.level, 9)

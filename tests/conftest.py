@@ -98,3 +98,19 @@ def stack(tmp_path_factory):
         p.kill()
     assert len(children) >= 3, "expected action server, Rasa server and web app"
     assert code == 0 and not alive, f"exit {code}; still running: {[p.pid for p in alive]}"
+
+
+@pytest.fixture(autouse=True)
+def shipped_scenarios(monkeypatch):
+    """In-process tests read the scenarios shipped in data/scenarios, whatever the shell says."""
+    from bot.scenarios.loader import DEFAULT_DIR
+
+    monkeypatch.setenv("PMO_TUTOR_SCENARIOS", str(DEFAULT_DIR))
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A progress database in a real SQLite file of the test's own."""
+    from bot.progress.store import ProgressStore
+
+    return ProgressStore(f"sqlite:///{tmp_path}/p.db")

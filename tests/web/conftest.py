@@ -10,7 +10,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.progress.store import ProgressStore
-from bot.scenarios.loader import DEFAULT_DIR
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
@@ -22,16 +21,6 @@ TOKEN = "trainer-secret-token-for-tests"
 ANA = "web-" + "a" * 24  # a valid web learner id (the cookie's shape)
 BEN = "web-" + "b" * 24
 SID, SEED = "riverside-wms", 7
-
-
-@pytest.fixture(autouse=True)
-def shipped_scenarios(monkeypatch):
-    monkeypatch.setenv("PMO_TUTOR_SCENARIOS", str(DEFAULT_DIR))
-
-
-@pytest.fixture
-def store(tmp_path) -> ProgressStore:
-    return ProgressStore(f"sqlite:///{tmp_path}/p.db")
 
 
 def flaw_of(flaw_type: T):
