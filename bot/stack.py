@@ -83,7 +83,7 @@ def tracker_store_endpoint(url: str) -> dict:
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    ep = {"type": "SQL", "dialect": u.drivername, "db": u.database}
+    ep = {"type": "bot.tracker_store.RecentEventsSQLTrackerStore", "dialect": u.drivername, "db": u.database}
     if u.drivername.startswith("sqlite") and u.database:
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
     for key, value in (("url", u.host), ("port", u.port), ("username", u.username), ("password", u.password)):
@@ -95,7 +95,8 @@ def tracker_store_endpoint(url: str) -> dict:
 def write_endpoints(var: Path, action_port: int) -> Path:
     tracker_url = os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}"
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        # Our actions never read the domain: not sending it saves serialising it on every message.
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "enable_selective_domain": True},
         "tracker_store": tracker_store_endpoint(tracker_url),
     }
     path = var / "endpoints.yml"

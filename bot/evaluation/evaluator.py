@@ -5,6 +5,7 @@ and the same judgement is reached whichever channel the message came from.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.evaluation import defences
@@ -26,10 +27,20 @@ PROPOSAL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _term(word: str) -> re.Pattern:
+    """A fix term matches at the start of a word ("mitigat" in "mitigation", "now" not in "know"),
+    and a number only as a whole number (a "4" is not in "14 December")."""
+    w = word.lower()
+    left = r"(?<![\w])" if w[:1].isalnum() else ""
+    right = r"(?![\d])" if w[-1:].isdigit() else ""
+    return re.compile(left + re.escape(w) + right)
+
+
 def fix_accepted(flaw: Flaw, text: str) -> bool:
     # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
     low = RISK_REF.sub(" ", text).lower()
-    return all(any(word.lower() in low for word in group) for group in flaw.fix.accept)
+    return all(any(_term(word).search(low) for word in group) for group in flaw.fix.accept)
 
 
 def _mentions_missing(flaw: Flaw, text: str) -> bool:

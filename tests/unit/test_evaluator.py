@@ -288,6 +288,28 @@ def test_irrelevant_fix_is_rejected_then_dropped(case):
     assert flaw.fix.model_answer in outcome.replies[-1].text
 
 
+@pytest.mark.parametrize("text, accepted", [
+    ("Rate the probability 4 at least, given the two failed loads.", True),
+    ("I'd make it likely, four out of five.", True),
+    ("Let's look again after the review on 14 December.", False),  # a date, not a rating of 4
+    ("Could we revisit it in 2025 terms?", False),
+])
+def test_fix_numbers_count_only_as_whole_numbers(text, accepted):
+    s = variant("northgate-epr", 0)
+    flaw = next(f for f in s.flaws if f.type == T.UNDERRATED)
+    _, state = evaluate(s, hit_text(s, flaw), intent_for(flaw.type), 0.9)
+    outcome, state = evaluate(s, text, "propose_fix", 0.9, state)
+    assert outcome.verdicts == [Verdict.FIX_ACCEPTED if accepted else Verdict.FIX_REJECTED]
+
+
+def test_fix_terms_match_at_the_start_of_words():
+    s = variant("northgate-epr", 0)
+    flaw = next(f for f in s.flaws if "now" in f.fix.accept[0])
+    _, state = evaluate(s, hit_text(s, flaw), intent_for(flaw.type), 0.9)
+    outcome, _ = evaluate(s, "I know David Kerr would own it.", "propose_fix", 0.9, state)
+    assert outcome.verdicts == [Verdict.FIX_REJECTED]  # "know" is not "now"
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fix_given_with_the_challenge_counts_at_once(seed):
     """A challenge that also proposes an acceptable fix is a hit and a fix in one message."""
