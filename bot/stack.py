@@ -83,7 +83,7 @@ def tracker_store_endpoint(url: str) -> dict:
     from sqlalchemy.engine import make_url
 
     u = make_url(url)
-    ep = {"type": "bot.tracker_store.RecentEventsSQLTrackerStore", "dialect": u.drivername, "db": u.database}
+    ep = {"type": "rasa_server.tracker_store.RecentEventsSQLTrackerStore", "dialect": u.drivername, "db": u.database}
     if u.drivername.startswith("sqlite") and u.database:
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
     for key, value in (("url", u.host), ("port", u.port), ("username", u.username), ("password", u.password)):
@@ -127,7 +127,7 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
         ),
         Child(
             "rasa",
-            [sys.executable, "-m", "bot.rasa_server", "run", "--model", model, "--interface", "127.0.0.1",
+            [sys.executable, "-m", "rasa_server", "run", "--model", model, "--interface", "127.0.0.1",
              "--port", str(rasa_port),
              "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
             f"http://127.0.0.1:{rasa_port}/",

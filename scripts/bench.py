@@ -32,6 +32,7 @@ SEQUENTIAL = int(os.environ.get("BENCH_SEQUENTIAL", 300))
 # the conversation (the policies and the action call read the whole session), so one sender
 # sending hundreds of messages would measure an unrealistically long conversation.
 SESSION_LENGTH = 30
+LONG_SESSION = 200
 CONCURRENT_SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", 15))
 
 OUR_MESSAGES = [
@@ -114,7 +115,7 @@ async def load(url: str, messages: list[str], setup: str | None, prefix: str) ->
         senders = [f"{prefix}-{n}" for n in range(64)]
         sequential = [f"{prefix}-seq-{n}" for n in range(-(-SEQUENTIAL // SESSION_LENGTH))]
         if setup:
-            for s in senders + sequential:
+            for s in senders + sequential + [f"{prefix}-long"]:
                 await post(session, url, s, setup)
         for m in messages:  # warm-up
             await post(session, url, f"{prefix}-warm-up", m)
@@ -123,6 +124,11 @@ async def load(url: str, messages: list[str], setup: str | None, prefix: str) ->
         q = statistics.quantiles(latencies, n=100)
         result = {"p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
                   "sequential_messages": SEQUENTIAL, "messages_per_learner": SESSION_LENGTH}
+        # One long conversation: does a message get slower as the conversation grows?
+        long_run = [await post(session, url, f"{prefix}-long", messages[i % len(messages)])
+                    for i in range(LONG_SESSION)]
+        result["long_session_first_p50_ms"] = round(statistics.median(long_run[:50]), 1)
+        result["long_session_last_p50_ms"] = round(statistics.median(long_run[-50:]), 1)
         for users in (16, 64):
             done = 0
             stop = time.monotonic() + CONCURRENT_SECONDS
@@ -208,6 +214,8 @@ METRICS = [
     ("p50_ms", "latency p50 (ms)", "lower"),
     ("p95_ms", "latency p95 (ms)", "lower"),
     ("p99_ms", "latency p99 (ms)", "lower"),
+    ("long_session_first_p50_ms", f"latency p50, messages 1-50 of a {LONG_SESSION}-message conversation (ms)", "lower"),
+    ("long_session_last_p50_ms", f"latency p50, messages {LONG_SESSION - 49}-{LONG_SESSION} of it (ms)", "lower"),
     ("msgs_per_s_16", "messages/s, 16 learners", "higher"),
     ("msgs_per_s_64", "messages/s, 64 learners", "higher"),
     ("rss_total_mb", "resident memory, all processes (MB)", "lower"),

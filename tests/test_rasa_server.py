@@ -7,7 +7,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-import bot.rasa_server  # noqa: F401  (applies the fixes)
+import rasa_server.fixes  # noqa: F401  (applies the fixes)
 
 
 async def test_calls_to_the_action_server_reuse_one_connection():

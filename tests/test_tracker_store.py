@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
-from bot.tracker_store import RecentEventsSQLTrackerStore
+from rasa_server.tracker_store import RecentEventsSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("version: '3.1'\nintents:\n  - challenge_wrong_owner\n")
 

@@ -1,4 +1,4 @@
-"""`rasa` with two measured fixes, used by `make run` for the Rasa server.
+"""Two measured fixes to Rasa 3.6, applied by importing this module.
 
 Profiling the server under load (py-spy) showed
 - 44% of its time in `jsonschema.validate`, called for every custom-action response:
@@ -7,12 +7,11 @@ Profiling the server under load (py-spy) showed
   responses are validated exactly as before.
 - 6% in opening an aiohttp client session, and a new TCP connection, for every call to the action
   server. Here each endpoint keeps one session per event loop, with keep-alive connections.
-(The tracker store's share is handled in bot/tracker_store.py.)
+(The tracker store's share is handled in rasa_server/tracker_store.py.)
 """
 from __future__ import annotations
 
 import asyncio
-import sys
 
 import aiohttp
 from jsonschema import ValidationError
@@ -71,13 +70,3 @@ def _session(self: EndpointConfig) -> _KeptSession:
 
 EndpointConfig.session = _session
 
-
-def main() -> None:
-    from rasa.__main__ import main as rasa_main
-
-    sys.argv[0] = "rasa"
-    rasa_main()
-
-
-if __name__ == "__main__":
-    main()
