@@ -69,6 +69,14 @@ def _about_the_register(reading: Reading, low: str) -> bool:
 
 
 def answer_question(s: Scenario, reading: Reading) -> str:
+    return known_answer(s, reading) or (
+        "I'd have to check on that. What I know is in the brief (say 'brief' to see it again), "
+        "or ask me about a particular risk."
+    )
+
+
+def known_answer(s: Scenario, reading: Reading) -> str | None:
+    """The PM's answer from the brief or the register, or None when the question isn't covered."""
     low = reading.low
     best = _best_fact(s, low)
     if reading.risk_ids and (best is None or _about_the_register(reading, low)):
@@ -94,7 +102,4 @@ def answer_question(s: Scenario, reading: Reading) -> str:
         return "Key dates: " + "; ".join(f"{m.name} {m.date:%d %b %Y}" for m in s.brief.milestones)
     if words & {"who", "people", "team", "stakeholders"}:
         return "The team: " + "; ".join(f"{p.name} ({p.role})" for p in s.brief.people)
-    return (
-        "I'd have to check on that. What I know is in the brief (say 'brief' to see it again), "
-        "or ask me about a particular risk."
-    )
+    return None

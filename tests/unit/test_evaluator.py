@@ -193,6 +193,22 @@ def test_right_flaw_without_a_risk_is_partial(case):
     assert state.found == set()
 
 
+@pytest.mark.parametrize("sid", ["riverside-wms", "northgate-epr"])
+def test_a_question_leading_to_a_challenge_is_answered_first(sid):
+    """Polite questions that sound like a challenge get the facts, then the PM asks which risk."""
+    s = variant(sid, 0)
+    text = "Thanks for your time. Can I ask what the board's tolerance is for escalation?"
+    outcome, state = evaluate(s, text, intent_for(T.NOT_ESCALATED), 0.7)
+    reply = pm_text(outcome)
+    assert str(s.tolerance) in reply
+    if any(f.type == T.NOT_ESCALATED for f in s.flaws):  # the PM leaves the challenge to the learner
+        assert outcome.verdicts == [Verdict.PARTIAL]
+        assert reply.endswith("Is there a risk you think that applies to?")
+    else:  # nothing to challenge here: it was just a question
+        assert outcome.verdicts == [Verdict.QUESTION]
+    assert state.found == set()
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_flaw_named_right_after_a_partial_lands_on_the_focus_risk(seed):
     """'What about R6?' then 'the owner can't act on it' credits the owner flaw on R6."""
