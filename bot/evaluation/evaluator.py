@@ -9,7 +9,7 @@ import functools
 import re
 
 from bot.evaluation import defences
-from bot.evaluation.questions import answer_question, known_answer
+from bot.evaluation.questions import answer_question, best_fact
 from bot.evaluation.reading import CONFIDENT, Reading
 from bot.evaluation.state import Judgement, Outcome, Reply, SessionState, Verdict
 from bot.nlp.patterns import RISK_REF
@@ -191,21 +191,21 @@ class Evaluator:
             return self._say(Verdict.UNCLEAR, self.pm.clarify_generic, ref)
         if types and not refs:
             t = types[0]
-            # "Can I ask what the tolerance is for escalation?" sounds like a challenge but asks
-            # for a fact: answer it, then leave the challenge it may lead to to the learner.
-            answer = known_answer(self.s, reading) if reading.is_question and t != T.MISSING_RISK else None
+            # "Can I ask what the tolerance is for escalation?" may be a question or the start of
+            # a challenge: when the brief answers it, the PM gives the facts either way.
+            fact = best_fact(self.s, reading.low) if reading.is_question and t != T.MISSING_RISK else None
             if any(f.type == t for f in unfound):
                 if t == T.MISSING_RISK:
                     ask = "Which risk do you think we've left out, and why does it matter here?"
-                elif answer:
-                    ask = f"{answer} Is there a risk you think that applies to?"
+                elif fact:
+                    ask = f"{fact} Which risk are you thinking of?"
                 else:
                     ask = "Which risk are you talking about? Give me its number, or describe it, and I'll look."
                 return self._say(Verdict.PARTIAL, ask, None, t)
+            if fact:
+                return self._say(Verdict.QUESTION, fact, None)
             if t == T.MISSING_RISK:
                 return self._say(Verdict.FALSE, defences.NO_MISSING, None, t)
-            if answer:
-                return self._say(Verdict.QUESTION, answer, None)
             return self._say(Verdict.FALSE, self.pm.defend_generic, None, t)
         if types and refs:
             ref, t = refs[0], types[0]

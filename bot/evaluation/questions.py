@@ -46,7 +46,8 @@ def _about_row(row: Row, low: str) -> str:
     return row_card(row)
 
 
-def _best_fact(s: Scenario, low: str) -> str | None:
+def best_fact(s: Scenario, low: str) -> str | None:
+    """The brief's fact whose keywords the message hits most, if any."""
     best, best_score = None, 0
     for fact in s.brief.facts:
         score = sum(2 if " " in k else 1 for k in fact.keywords if k.lower() in low)
@@ -69,16 +70,8 @@ def _about_the_register(reading: Reading, low: str) -> bool:
 
 
 def answer_question(s: Scenario, reading: Reading) -> str:
-    return known_answer(s, reading) or (
-        "I'd have to check on that. What I know is in the brief (say 'brief' to see it again), "
-        "or ask me about a particular risk."
-    )
-
-
-def known_answer(s: Scenario, reading: Reading) -> str | None:
-    """The PM's answer from the brief or the register, or None when the question isn't covered."""
     low = reading.low
-    best = _best_fact(s, low)
+    best = best_fact(s, low)
     if reading.risk_ids and (best is None or _about_the_register(reading, low)):
         return " ".join(_about_row(s.row(r), low) for r in reading.risk_ids[:2])
     words = set(_WORD.findall(low))
@@ -102,4 +95,7 @@ def known_answer(s: Scenario, reading: Reading) -> str | None:
         return "Key dates: " + "; ".join(f"{m.name} {m.date:%d %b %Y}" for m in s.brief.milestones)
     if words & {"who", "people", "team", "stakeholders"}:
         return "The team: " + "; ".join(f"{p.name} ({p.role})" for p in s.brief.people)
-    return None
+    return (
+        "I'd have to check on that. What I know is in the brief (say 'brief' to see it again), "
+        "or ask me about a particular risk."
+    )

@@ -194,17 +194,17 @@ def test_right_flaw_without_a_risk_is_partial(case):
 
 
 @pytest.mark.parametrize("sid", ["riverside-wms", "northgate-epr"])
-def test_a_question_leading_to_a_challenge_is_answered_first(sid):
-    """Polite questions that sound like a challenge get the facts, then the PM asks which risk."""
+def test_a_question_that_sounds_like_a_challenge_gets_the_facts(sid):
+    """The PM answers from the brief; a challenge still needs the learner to name the risk."""
     s = variant(sid, 0)
     text = "Thanks for your time. Can I ask what the board's tolerance is for escalation?"
     outcome, state = evaluate(s, text, intent_for(T.NOT_ESCALATED), 0.7)
     reply = pm_text(outcome)
-    assert str(s.tolerance) in reply
-    if any(f.type == T.NOT_ESCALATED for f in s.flaws):  # the PM leaves the challenge to the learner
+    assert f"{s.tolerance}" in reply
+    if any(f.type == T.NOT_ESCALATED for f in s.flaws):
         assert outcome.verdicts == [Verdict.PARTIAL]
-        assert reply.endswith("Is there a risk you think that applies to?")
-    else:  # nothing to challenge here: it was just a question
+        assert reply.endswith("Which risk are you thinking of?")
+    else:  # nothing of that kind to find here: it was a question
         assert outcome.verdicts == [Verdict.QUESTION]
     assert state.found == set()
 
