@@ -39,6 +39,7 @@ _CUES: dict[T, list[str]] = {
         r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
         r"\b(one|two|three|four|five)\s*(x|times|by|multiplied by)\s*(one|two|three|four|five)\b",
         r"\d\s*\+\s*\d", r"\bscor?e (is )?(wrong|off)\b", r"\bformula\b", r"(don'?t|doesn'?t|do not|does not) multiply",
+        r"probability \d,? and impact \d", r"\b(that'?s|that is|makes|comes to) \d+,? not \d+",
     ],
     T.UNDERRATED: [
         r"underrated", r"under-rated", r"underestimat", r"under-estimat", r"played? down",
@@ -94,6 +95,7 @@ _CUES: dict[T, list[str]] = {
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",
         r"nowhere (on|in)", r"\babsent\b", r"gap in the register", r"\bforgot",
         r"can'?t (see|find) (that|this|a|any|the) risk", r"risk anywhere",
+        r"(can'?t|cannot|don'?t) see anything (on|about|for|covering)", r"(have|has|there'?s) nothing (on|about)",
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
     ],
     T.CLOSED_WITHOUT_REASON: [

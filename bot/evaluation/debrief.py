@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.evaluation.hints import where
+from bot.evaluation.hints import model_challenge, where
 from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict
 from bot.scenarios.model import Scenario
 from bot.taxonomy import kind
@@ -156,7 +156,8 @@ def debrief(
         out.append("Missed:")
         for f in missed:
             why = f.why_it_matters or kind(f.type).why_it_matters
-            out.append(f"- {where(f)}: {kind(f.type).label}. {f.evidence} Why it matters: {why}")
+            out.append(f"- {where(f)}: {kind(f.type).label}. {f.evidence} Why it matters: {why} "
+                       f"You could have said: \"{model_challenge(f)}\"")
     false = [c for c in challenges if c.verdict == Verdict.FALSE]
     if false:
         out.append(

@@ -25,6 +25,11 @@ def where(flaw: Flaw) -> str:
     return flaw.risk_id
 
 
+def model_challenge(flaw: Flaw) -> str:
+    """The scenario's own wording for this flaw, else the taxonomy's generic example."""
+    return flaw.challenge or kind(flaw.type).good_challenge
+
+
 def next_hint(s: Scenario, state: SessionState) -> Hint | None:
     open_flaws = [f for f in s.flaws if f.id not in state.found and f.id not in state.revealed]
     if not open_flaws:
@@ -39,6 +44,6 @@ def next_hint(s: Scenario, state: SessionState) -> Hint | None:
         state.revealed.add(flaw.id)
         text = (
             f"Here's one: {where(flaw)}, {kind(flaw.type).label}. {flaw.evidence} "
-            f"A good challenge: \"{kind(flaw.type).good_challenge}\" Try putting it to the PM."
+            f"A good challenge: \"{model_challenge(flaw)}\" Try putting it to the PM."
         )
     return Hint(flaw, level, text)

@@ -147,6 +147,9 @@ class Flaw(Strict):
     topic: str
     evidence: str = Field(..., description="where the brief shows the flaw")
     why_it_matters: Optional[str] = None
+    challenge: Optional[str] = Field(
+        None, description="a model challenge, as a PMO would put it to this PM (hints and debrief)"
+    )
     keywords: List[str] = Field(
         [], description="words that point at this flaw (required for missing_risk: its topic)"
     )

@@ -194,6 +194,7 @@ def test_debrief_lists_found_missed_false_hints_and_craft(s):
     assert "Missed:" in text
     for missed in s.flaws[2:]:
         assert missed.evidence in text
+        assert f'You could have said: "{missed.challenge}"' in text
     assert "False challenges: 1. R8: issue logged as a risk" in text
     assert "Hints used: 3, 1 of them answers." in text
     assert "Craft:" in text and "Of your 2 challenges" in text

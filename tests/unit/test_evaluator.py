@@ -184,6 +184,17 @@ def test_right_risk_without_a_flaw_is_partial(case):
 
 
 @pytest.mark.parametrize("case", flaw_params(), indirect=True)
+@pytest.mark.parametrize("with_intent", [True, False])
+def test_the_scenarios_model_challenge_earns_the_flaw(case, with_intent):
+    """The challenge hints and the debrief offer as a model must itself be credited."""
+    s, flaw = case
+    assert flaw.challenge, f"{s.id} {flaw.id} has no model challenge"
+    intent = intent_for(flaw.type) if with_intent else None
+    outcome, state = evaluate(s, flaw.challenge, intent, 0.9 if with_intent else 0.0)
+    assert Verdict.HIT in outcome.verdicts and flaw.id in state.found
+
+
+@pytest.mark.parametrize("case", flaw_params(), indirect=True)
 def test_right_flaw_without_a_risk_is_partial(case):
     """Naming the right kind of flaw without saying where is partial and credits nothing."""
     s, flaw = case

@@ -148,6 +148,7 @@ def test_hint_ladder_nudges_points_then_answers(started, store, s):
     assert nudge == f"Hint: {first.hints[0]}"
     assert pointer == f"A stronger hint: {first.hints[1]}"
     assert answer.startswith("The answer: ") and first.evidence in answer
+    assert f'A good challenge: "{first.challenge}"' in answer  # the scenario's own wording
     state = active_state(store)
     assert state.revealed == {first.id}
     assert state.hint_levels == {first.id: 3}
