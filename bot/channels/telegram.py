@@ -44,7 +44,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -213,6 +213,14 @@ class Outbox:
     def first(self, conversation: str) -> Held | None:
         return next((x for x in self.items if x.conversation == conversation), None)
 
+    def move(self, old: str, new: str, chat_id: int) -> None:
+        """A group became a supergroup: its held messages now go to the new chat."""
+        moved = [x for x in self.items if x.conversation == old]
+        for x in moved:
+            x.conversation, x.chat_id = new, chat_id
+        if moved:
+            self._save()
+
     def remove(self, item: Held) -> None:
         self.items.remove(item)
         self._save()
@@ -226,7 +234,11 @@ def conversation_of(chat: Chat, user: User | None) -> tuple[str, dict]:
     meta = {"learner_id": learner, "display_name": name, "channel": "telegram"}
     if chat.type == Chat.PRIVATE:
         return learner, meta
-    return f"telegram-group:{chat.id}", meta
+    return group_conversation(chat.id), meta
+
+
+def group_conversation(chat_id: int) -> str:
+    return f"telegram-group:{chat_id}"
 
 
 class TelegramBridge:
@@ -278,6 +290,7 @@ class TelegramBridge:
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, self.on_text))
         app.add_handler(MessageHandler(new & filters.COMMAND, self.on_unknown_command))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         app.add_handler(MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.on_not_text))
         app.add_error_handler(self.on_error)
         self.app = app
@@ -391,6 +404,23 @@ class TelegramBridge:
         if reply is not None and reply.from_user is not None and reply.from_user.id == me.id:
             return fmt.addressed(text, me.username) or text
         return fmt.addressed(text, me.username)
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Telegram upgrades a group to a supergroup with a new chat id; both chats get a service
+        message. The team's role-play and history follow it, whichever message comes first."""
+        msg = update.effective_message
+        if msg.migrate_to_chat_id:
+            await self.move_team(msg.chat_id, msg.migrate_to_chat_id)
+        elif msg.migrate_from_chat_id:
+            await self.move_team(msg.migrate_from_chat_id, msg.chat_id)
+
+    async def move_team(self, old_chat: int, new_chat: int) -> None:
+        # No conversation lock: this runs from send() too, inside the old conversation's lock.
+        old, new = group_conversation(old_chat), group_conversation(new_chat)
+        self.outbox.move(old, new, new_chat)
+        moved = await asyncio.to_thread(self.store.move_conversation, old, new)
+        if moved:
+            log.info("group %s became supergroup %s: moved %d role-play sessions", old_chat, new_chat, moved)
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         msg = update.effective_message
@@ -577,7 +607,7 @@ class TelegramBridge:
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         bot = self.app.bot
         plain = False
-        for _ in range(2):
+        for _ in range(3):
             try:
                 await self._persist(
                     "sendMessage",
@@ -592,6 +622,10 @@ class TelegramBridge:
                     tries=6,
                 )
                 return True
+            except ChatMigrated as e:  # the group became a supergroup before we heard of it
+                await self.move_team(chat_id, e.new_chat_id)
+                chat_id, reply = e.new_chat_id, None  # the replied-to message stayed in the old chat
+                continue
             except Forbidden as e:
                 log.warning("can't send to chat %s (bot blocked or chat deleted): %s", chat_id, e)
                 return False

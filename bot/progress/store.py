@@ -117,6 +117,14 @@ class ProgressStore:
         learner.last_active = utcnow()
         return learner
 
+    def move_conversation(self, old: str, new: str) -> int:
+        """A chat changed id (a Telegram group upgraded to a supergroup): its sessions follow."""
+        with self.transaction() as db:
+            sessions = db.execute(select(Session).where(Session.conversation_id == old)).scalars().all()
+            for session in sessions:
+                session.conversation_id = new
+            return len(sessions)
+
     @staticmethod
     def active_session(db: DbSession, conversation_id: str) -> Session | None:
         return db.execute(

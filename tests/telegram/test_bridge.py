@@ -5,9 +5,10 @@ import asyncio
 import time
 
 import requests
-from tg_fakebot import TOKEN, message, sticker, user
+from tg_fakebot import TOKEN, basic_group, message, sticker, user
 
 from bot.channels.telegram import Config, PacedRateLimiter, TelegramBridge
+from bot.progress.store import ProgressStore
 
 ANA = user(111, "Ana", "Silva")
 
@@ -86,6 +87,46 @@ def test_a_blocked_bot_is_logged_not_fatal(api, bridge, fake_rasa, caplog):
     api.push(message(111, ANA, "still there?"))
     api.wait_text(111, "you said still there?")  # the bridge carries on
     assert "bot blocked or chat deleted" in caplog.text
+
+
+def _team_session(tmp_path, group_id: int) -> ProgressStore:
+    store = ProgressStore(f"sqlite:///{tmp_path}/progress.db")  # the bridge's own database
+    with store.transaction() as db:
+        store.touch_learner(db, "telegram:111", "Ana Silva", "telegram")
+        store.start_session(db, f"telegram-group:{group_id}", "telegram:111", "northgate-epr", 3)
+    return store
+
+
+def _active(store: ProgressStore, group_id: int):
+    with store.transaction() as db:
+        session = store.active_session(db, f"telegram-group:{group_id}")
+        return session and (session.scenario, session.seed)
+
+
+def test_a_group_upgraded_to_a_supergroup_keeps_its_role_play(api, bridge, fake_rasa, tmp_path):
+    """Telegram gives the upgraded group a new id; the team's session must not be left behind."""
+    fake_rasa.up()
+    store = _team_session(tmp_path, -4001)
+    bridge(fake_rasa.url)
+    api.push(message(-4001, ANA, chat=basic_group(-4001), migrate_to_chat_id=-1004001))
+    deadline = time.monotonic() + 10
+    while _active(store, -1004001) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _active(store, -1004001) == ("northgate-epr", 3) and _active(store, -4001) is None
+    api.push(message(-1004001, ANA, "@pmo_tutor_bot is R4 scored right?"))
+    api.wait_text(-1004001, "you said is R4 scored right?")
+    assert fake_rasa.received[-1]["sender"] == "telegram-group:-1004001"
+
+
+def test_a_reply_to_a_group_that_has_just_been_upgraded_follows_it(api, bridge, fake_rasa, tmp_path):
+    """The upgrade can reach us first as an error when replying: the reply and the session move."""
+    fake_rasa.up()
+    store = _team_session(tmp_path, -4002)
+    bridge(fake_rasa.url)
+    api.migrated[-4002] = -1004002
+    api.push(message(-4002, ANA, "@pmo_tutor_bot R7 is above tolerance", chat=basic_group(-4002)))
+    api.wait_text(-1004002, "you said R7 is above tolerance")
+    assert _active(store, -1004002) == ("northgate-epr", 3) and _active(store, -4002) is None
 
 
 def test_a_429_is_retried_after_retry_after(api, bridge, fake_rasa):

@@ -55,6 +55,7 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.sent: dict[int, dict] = {}  # message id -> the message as Telegram stores it
         self.blocked: set[int] = set()  # chats where the bot is blocked (403)
+        self.migrated: dict[int, int] = {}  # group id -> the supergroup it became (400 + new id)
         self.failures: dict[str, list[int]] = {}  # method -> retry_after of the next 429s
         self.bot = dict(BOT)
         self._updates: list[dict] = []
@@ -217,6 +218,10 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, status=403
             )
+        if chat_id in self.migrated:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                 "parameters": {"migrate_to_chat_id": self.migrated[chat_id]}}, status=400)
         text = p.get("text", "")
         if p.get("parse_mode") == "HTML":
             _check_html(text)
@@ -257,6 +262,11 @@ def _check_html(text: str) -> None:
         else:
             stack.append(tag)
     assert not stack, f"unclosed {stack} in {text[:200]!r}"
+
+
+def basic_group(chat_id: int) -> dict:
+    """A group before Telegram upgrades it to a supergroup (with a new id)."""
+    return {"id": chat_id, "type": "group", "title": "PMO team"}
 
 
 def chat_of(chat_id: int) -> dict:
