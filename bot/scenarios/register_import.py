@@ -106,35 +106,46 @@ def _score(value: object) -> int | None:
         raise ValueError(f"score '{value}' is not a number") from None
 
 
-def _table(path: Path) -> list[list[object]]:
-    suffix = path.suffix.lower()
+def _table(name: str, data: bytes) -> list[list[object]]:
+    suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            return [list(r) for r in sheet.iter_rows(values_only=True)]
         except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            raise RegisterError(f"{path.name}: not a readable Excel workbook ({e.__class__.__name__})") from None
-        sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True)]
+            raise RegisterError(f"{name}: not a readable Excel workbook ({e.__class__.__name__})") from None
     if suffix in (".csv", ".txt"):
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = path.read_bytes().decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+            text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+        if "\0" in text:
+            raise RegisterError(f"{name}: not a text file (is it a workbook saved with a .csv name?)")
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return [row for row in csv.reader(io.StringIO(text), dialect)]
-    raise RegisterError(f"{path.name}: expected a .csv or .xlsx file")
+        try:
+            return [row for row in csv.reader(io.StringIO(text), dialect)]
+        except csv.Error as e:
+            raise RegisterError(f"{name}: not a readable CSV file ({e})") from None
+    raise RegisterError(f"{name}: expected a .csv or .xlsx file")
 
 
 def read_register(path: Path | str) -> list[RegisterRow]:
     path = Path(path)
     if not path.is_file():
         raise RegisterError(f"{path}: no such file")
-    table = [r for r in _table(path) if any(str(c or "").strip() for c in r)]
+    return parse_register(path.name, path.read_bytes())
+
+
+def parse_register(name: str, data: bytes) -> list[RegisterRow]:
+    """A register from a file's name (for its type) and bytes: an upload, or a file on disk."""
+    path = Path(name)  # only its name is used, in messages
+    table = [r for r in _table(name, data) if any(str(c or "").strip() for c in r)]
     if not table:
         raise RegisterError(f"{path.name}: the file is empty")
     headers = [_norm(h) for h in table[0]]

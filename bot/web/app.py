@@ -17,8 +17,9 @@ from bot.progress import reports
 from bot.progress.models import Challenge, Session
 from bot.progress.store import ProgressStore
 from bot.scenarios.loader import library
+from bot.scenarios.register_import import RegisterError
 from bot.scenarios.variants import variant
-from bot.web import charts, export, learner
+from bot.web import charts, check, export, learner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -372,6 +373,48 @@ async def chat_progress(request: web.Request) -> web.Response:
         return _json(learner.progress(db, store, request["learner_id"]))
 
 
+# -- check my register -----------------------------------------------------------------------------
+async def check_my_register(request: web.Request) -> web.Response:
+    """POST multipart: file (CSV/XLSX), tolerance, today. Read in memory, never stored or logged."""
+    origin = request.headers.get("Origin")
+    if origin and origin != f"{request.scheme}://{request.host}":
+        return _error(403, "uploads are accepted from this site's own page only")
+    if not request.content_type.startswith("multipart/"):
+        return _error(400, "send the register as a file upload (multipart/form-data)")
+    fields: dict[str, str] = {}
+    name, data = None, b""
+    try:
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "file":
+                name = part.filename or "register.csv"
+                while chunk := await part.read_chunk(64 * 1024):
+                    data += chunk
+                    if len(data) > check.MAX_BYTES:
+                        return _error(413, f"the file is over {check.MAX_BYTES // 2**20} MB; "
+                                           "save just the register sheet and try again")
+            elif part.name in ("tolerance", "today"):
+                fields[part.name] = (await part.text())[:40].strip()
+    except (ValueError, aiohttp.ClientError, AssertionError):
+        return _error(400, "the upload could not be read; choose the file again")
+    if not name or not data:
+        return _error(400, "choose a register file (CSV or Excel) first")
+    try:
+        tolerance = int(fields.get("tolerance") or check.DEFAULT_TOLERANCE)
+        if not 1 <= tolerance <= 25:
+            raise ValueError
+    except ValueError:
+        return _error(400, "the tolerance is a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
+    try:
+        today = dt.date.fromisoformat(fields["today"]) if fields.get("today") else dt.date.today()
+    except ValueError:
+        return _error(400, "the review date must be a date (YYYY-MM-DD)")
+    try:
+        return _json(check.check_register(name, data, tolerance, today))
+    except RegisterError as e:
+        return _error(400, str(e))
+
+
 # -- pages --------------------------------------------------------------------------------------
 def _page(name: str):
     async def handler(request: web.Request) -> web.FileResponse:
@@ -413,6 +456,8 @@ def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_
     r.add_get("/chat/progress", chat_progress)
     r.add_get("/", _page("chat.html"))
     r.add_get("/progress", _page("progress.html"))
+    r.add_get("/check", _page("check.html"))
+    r.add_post("/check/register", check_my_register)
     r.add_get("/trainer", _page("trainer.html"))
     r.add_static("/static/", STATIC)
     return app
