@@ -136,32 +136,26 @@ def to_html(findings: list[Finding], title: str) -> str:
     )
 
 
-def suggested_challenge(f: Finding, rows: dict[str, RegisterRow], tolerance: int) -> str:
-    """What a PMO analyst could put to the risk owner about this finding, in the register's terms."""
-    r = rows.get(f.risk_id or "")
-    rid = f.risk_id or "this risk"
-    product = r.probability * r.impact if r and r.probability and r.impact else None
-    t = T(f.type)
-    if t == T.SCORE_MISMATCH and r:
-        return f"{rid} is scored {r.score}, but {r.probability} x {r.impact} is {product}. Which is right?"
-    if t == T.NOT_A_RISK:
-        return f"{rid} is rated almost certain. Has it already happened? If so, shouldn't it be on the issue log?"
-    if t == T.VAGUE_DESCRIPTION:
-        return f"What would cause {rid}, what exactly might happen, and what would the effect be on the project?"
-    if t == T.WRONG_OWNER:
-        return f"Who owns {rid}? It needs one named person with the authority and budget to act on it."
-    if t == T.MISSING_RESPONSE:
-        return f"What exactly will be done about {rid}, by whom, and by when?"
-    if t == T.STRATEGY_MISMATCH:
-        return f"{rid} is accepted at a score of {product}. Who agreed that, and what is the fallback if it happens?"
-    if t == T.STALE_REVIEW and r and r.last_reviewed:
-        return f"{rid} was last reviewed on {r.last_reviewed:%d %B %Y}. What has changed since, and are its actions done?"
-    if t == T.NOT_ESCALATED:
-        return f"{rid} scores {product}, above the tolerance of {tolerance}. Has it gone to the board, and when?"
-    if t == T.CLOSED_WITHOUT_REASON:
-        return f"What tells us {rid} can't happen any more? Where is the evidence for closing it?"
-    if t == T.DUPLICATE:
-        return f"Aren't {rid} and {f.other_risk_id} the same risk? Which one do we keep, and who owns it?"
-    from bot.taxonomy import kind
 
-    return kind(t).good_challenge
+# What a PMO analyst could put to the risk owner, per finding, in the register's own terms.
+CHALLENGES = {
+    T.SCORE_MISMATCH: "{rid} is scored {score}, but {p} x {i} is {product}. Which is right?",
+    T.NOT_A_RISK: "{rid} is rated almost certain. Has it already happened? If so, shouldn't it be on the issue log?",
+    T.VAGUE_DESCRIPTION: "What would cause {rid}, what exactly might happen, and what would the effect be on the project?",
+    T.WRONG_OWNER: "Who owns {rid}? It needs one named person with the authority and budget to act on it.",
+    T.MISSING_RESPONSE: "What exactly will be done about {rid}, by whom, and by when?",
+    T.STRATEGY_MISMATCH: "{rid} is accepted at a score of {product}. Who agreed that, and what is the fallback if it happens?",
+    T.STALE_REVIEW: "{rid} was last reviewed on {reviewed}. What has changed since, and are its actions done?",
+    T.NOT_ESCALATED: "{rid} scores {product}, above the tolerance of {tolerance}. Has it gone to the board, and when?",
+    T.CLOSED_WITHOUT_REASON: "What tells us {rid} can't happen any more? Where is the evidence for closing it?",
+    T.DUPLICATE: "Aren't {rid} and {other} the same risk? Which one do we keep, and who owns it?",
+}
+
+
+def suggested_challenge(f: Finding, rows: dict[str, RegisterRow], tolerance: int) -> str:
+    r = rows.get(f.risk_id or "")
+    facts = {"rid": f.risk_id or "this risk", "other": f.other_risk_id, "tolerance": tolerance,
+             "score": r and r.score, "p": r and r.probability, "i": r and r.impact,
+             "product": r.probability * r.impact if r and r.probability and r.impact else None,
+             "reviewed": f"{r.last_reviewed:%d %B %Y}" if r and r.last_reviewed else "an unknown date"}
+    return CHALLENGES[T(f.type)].format(**facts)
