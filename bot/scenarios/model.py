@@ -126,7 +126,8 @@ class Fix(Strict):
         ...,
         min_items=1,
         description="keyword groups: a proposal is acceptable when every group has one of its "
-        "words (lower-case substrings)",
+        "terms (matched at the start of a word, so 'mitigat' covers 'mitigation'; numbers only "
+        "as whole numbers)",
     )
     model_answer: str
     accepted_reply: str
