@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 
 from bot.scenarios.loader import DEFAULT_DIR, ScenarioError, load_scenario, scenario_files
@@ -59,6 +60,23 @@ def _lint(args) -> int:
     return 0
 
 
+def _schema(args) -> int:
+    """The scenario file's JSON Schema, from the pydantic model: editors use it for completion."""
+    from bot.scenarios.model import LEVELS, RISK_ID, SCENARIO_ID, STRATEGIES, Scenario
+
+    schema = Scenario.schema(by_alias=True)
+    schema["title"] = "PMO Challenge Tutor scenario"
+    # The validators' rules, stated where an editor can see them.
+    schema["properties"]["id"]["pattern"] = SCENARIO_ID.pattern
+    schema["properties"]["level"]["enum"] = list(LEVELS)
+    row = schema["definitions"]["Row"]["properties"]
+    row["id"]["pattern"] = RISK_ID.pattern
+    row["response"]["enum"] = list(STRATEGIES)
+    row["status"]["enum"] = ["open", "closed"]
+    print(json.dumps(schema, indent=2, default=str))
+    return 0
+
+
 def _run(args) -> int:
     from bot.stack import main
 
@@ -87,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     v = sc_sub.add_parser("validate", help="check scenario files; exit 0 only when all are valid")
     v.add_argument("path", nargs="?", help="a file or a folder (default: data/scenarios)")
     v.set_defaults(func=_validate)
+    sch = sc_sub.add_parser("schema", help="print the scenario file's JSON Schema (for editor completion)")
+    sch.set_defaults(func=_schema)
 
     lint = sub.add_parser("lint", help="report the flaws of a risk register (CSV or XLSX)")
     lint.add_argument("file")
