@@ -2,6 +2,7 @@
 the trainer dashboard and the trainer API (bearer token)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import json
@@ -382,7 +383,7 @@ async def check_my_register(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         return _error(400, "send the register as a file upload (multipart/form-data)")
     fields: dict[str, str] = {}
-    name, data = None, b""
+    name, data = None, bytearray()
     try:
         reader = await request.multipart()
         async for part in reader:
@@ -410,7 +411,8 @@ async def check_my_register(request: web.Request) -> web.Response:
     except ValueError:
         return _error(400, "the review date must be a date (YYYY-MM-DD)")
     try:
-        return _json(check.check_register(name, data, tolerance, today))
+        # A big workbook takes a while to parse: off the event loop, so chats are not held up.
+        return _json(await asyncio.to_thread(check.check_register, name, bytes(data), tolerance, today))
     except RegisterError as e:
         return _error(400, str(e))
 
