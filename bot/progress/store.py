@@ -120,9 +120,12 @@ class ProgressStore:
     def move_conversation(self, old: str, new: str) -> int:
         """A chat changed id (a Telegram group upgraded to a supergroup): its sessions follow."""
         with self.transaction() as db:
+            already = self.active_session(db, new)  # the team started again in the new chat first
             sessions = db.execute(select(Session).where(Session.conversation_id == old)).scalars().all()
             for session in sessions:
                 session.conversation_id = new
+                if already is not None and session.status == "active":
+                    session.status, session.ended_at = "abandoned", utcnow()
             return len(sessions)
 
     @staticmethod
