@@ -62,6 +62,7 @@ async def test_list_scenarios_offers_buttons_for_every_scenario():
     assert {b["payload"] for b in buttons} == {
         '/start_scenario{"scenario": "riverside-wms"}',
         '/start_scenario{"scenario": "northgate-epr"}',
+        '/start_scenario{"scenario": "ravensford-school"}',
     }
 
 

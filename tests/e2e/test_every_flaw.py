@@ -1,4 +1,4 @@
-"""Every seeded flaw of both scenarios can be found with natural phrasing, through the real NLU,
+"""Every seeded flaw of every scenario can be found with natural phrasing, through the real NLU,
 action server and evaluator. Risk ids come from the seeded variant (they move with the seed)."""
 import pytest
 
@@ -25,6 +25,15 @@ PHRASING = {
     ("northgate-epr", "wrong_owner"): "Can a supplier's delivery director own {id}? The Trust holds that contract, so shouldn't it sit with procurement?",
     ("northgate-epr", "score_mismatch"): "{id} is {p} x {i}, which is {product}, not {score}. Is the score a typo?",
     ("northgate-epr", "missing_risk"): "There's nothing on the register about the clinical safety case not being signed off before go-live.",
+    ("ravensford-school", "underrated"): "Rev D has the heat pumps finished three working days before Salix's 31 March deadline. Is probability {p} on {id} realistic?",
+    ("ravensford-school", "strategy_mismatch"): "Can {id} really be transferred to Brackley? The provisional sums are remeasured and paid by the Council, so that part is still ours.",
+    ("ravensford-school", "closed_without_reason"): "Why was {id} closed? The trial pits under the old workshop slab haven't even been dug yet.",
+    ("ravensford-school", "not_escalated"): "{id} scores {score}, which is over our tolerance of 12. Why hasn't it gone to Angela's board?",
+    ("ravensford-school", "stale_review"): "The actions on {id} were all due in October and it hasn't been reviewed since 8 September. Isn't it out of date?",
+    ("ravensford-school", "duplicate"): "{id} and {other} look like the same risk to me: the building handed over late and the school not opening in September. Aren't they duplicates?",
+    ("ravensford-school", "missing_response"): "The actions on {id} just say keep it under review and raise it with Brackley. Who is doing what, and by when?",
+    ("ravensford-school", "wrong_owner"): "Why does {owner_first} own {id}? He has no budget authority, and only Kieran Walsh as Section 151 officer can cover a cash-flow gap.",
+    ("ravensford-school", "missing_risk"): "There's nothing on the register about Brackley going bust, and their parent's accounts carry a going-concern warning.",
 }
 
 
@@ -39,7 +48,7 @@ def fill(template: str, s, flaw) -> str:
     return template.format(**values)
 
 
-@pytest.mark.parametrize("scenario_id", ["riverside-wms", "northgate-epr"])
+@pytest.mark.parametrize("scenario_id", sorted({sid for sid, _ in PHRASING}))
 def test_every_flaw_is_found_with_natural_phrasing(stack, scenario_id):
     """Each flaw's challenge is credited as a hit: the PM concedes with that flaw's reply."""
     s = variant(scenario_id, SEED)

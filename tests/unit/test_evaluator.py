@@ -1,4 +1,4 @@
-"""The evaluator judges learner messages against every seeded flaw of both shipped scenarios.
+"""The evaluator judges learner messages against every seeded flaw of every shipped scenario.
 
 Risk ids are renumbered per seed, so every test derives them from the variant's own flaw and
 row objects; nothing here hard-codes "R4".
@@ -17,7 +17,7 @@ from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # -- how learners phrase each kind of challenge ------------------------------------------------
@@ -204,7 +204,7 @@ def test_right_flaw_without_a_risk_is_partial(case):
     assert state.found == set()
 
 
-@pytest.mark.parametrize("sid", ["riverside-wms", "northgate-epr"])
+@pytest.mark.parametrize("sid", SCENARIO_IDS)
 def test_a_question_that_sounds_like_a_challenge_gets_the_facts(sid):
     """The PM answers from the brief; a challenge still needs the learner to name the risk."""
     s = variant(sid, 0)

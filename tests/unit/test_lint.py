@@ -17,6 +17,8 @@ VISIBLE = {
     "riverside-wms": {("R2", "not_a_risk"), ("R3", "score_mismatch"), ("R5", "vague_description"),
                       ("R9", "missing_response")},
     "northgate-epr": {("R7", "not_escalated"), ("R8", "stale_review"), ("R11", "score_mismatch")},
+    "ravensford-school": {("R4", "closed_without_reason"), ("R6", "not_escalated"), ("R7", "stale_review"),
+                          ("R9", "missing_response")},
 }
 
 
@@ -45,7 +47,7 @@ def lint_json(capsys, *args):
     return code, json.loads(capsys.readouterr().out)["findings"]
 
 
-@pytest.mark.parametrize("scenario_id", ["riverside-wms", "northgate-epr"])
+@pytest.mark.parametrize("scenario_id", sorted(VISIBLE))
 @pytest.mark.parametrize("writer,suffix", [(write_csv, "csv"), (write_xlsx, "xlsx")])
 def test_lint_finds_the_visible_seeded_flaws_and_nothing_on_correct_rows(tmp_path, capsys, scenario_id, writer, suffix):
     """Each scenario's register, as CSV or XLSX, lints to exactly the flaws the register shows."""

@@ -21,7 +21,7 @@ from bot.scenarios.loader import (
 from bot.scenarios.variants import make_variant, variant
 from bot.taxonomy import FlawType
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school")
 PLACEHOLDER = re.compile(r"\{R\d{1,2}\}")
 
 
@@ -64,8 +64,8 @@ def test_shipped_scenario_files_load_and_validate(path):
     assert len(s.flaws) >= 3
 
 
-def test_both_scenarios_are_shipped():
-    """The two shipped scenarios are found by id."""
+def test_every_scenario_is_shipped():
+    """The three shipped scenarios are found by id."""
     assert {p.stem for p in scenario_files(DEFAULT_DIR)} >= set(SCENARIO_IDS)
     for sid in SCENARIO_IDS:
         assert get_scenario(sid).id == sid
@@ -78,9 +78,10 @@ def test_scenarios_together_seed_every_flaw_type():
 
 
 def test_flaw_counts_match_the_file_headers():
-    """Riverside seeds 7 flaws and Northgate 8."""
+    """Riverside seeds 7 flaws, Northgate 8 and Ravensford 9."""
     assert len(get_scenario("riverside-wms").flaws) == 7
     assert len(get_scenario("northgate-epr").flaws) == 8
+    assert len(get_scenario("ravensford-school").flaws) == 9
 
 
 def test_unknown_scenario_id_is_refused_with_the_choices():

@@ -89,7 +89,7 @@ def test_start_without_an_id_finds_the_scenario_by_name(tutor, store):
 def test_start_without_any_match_shows_the_menu(tutor, store):
     """A start that names no scenario shows the scenario menu and starts nothing."""
     [reply] = tutor.start(msg("hello"), None, None)
-    assert len(reply.buttons) == 2
+    assert len(reply.buttons) == 3
     assert sessions(store) == []
 
 
@@ -285,6 +285,7 @@ def test_moves_before_any_scenario_show_the_menu(tutor, move):
     assert {b["payload"] for b in replies[-1].buttons} == {
         '/start_scenario{"scenario": "riverside-wms"}',
         '/start_scenario{"scenario": "northgate-epr"}',
+        '/start_scenario{"scenario": "ravensford-school"}',
     }
 
 
