@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench clean
+.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench screenshots clean
 
 help:
 	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
@@ -29,6 +29,7 @@ help:
 	@echo "make validate  rasa data validate"
 	@echo "make evaluate  held-out NLU + evaluator evaluation -> results/evaluation/report.md"
 	@echo "make bench     latency, throughput, start-up, training time and memory against plain Rasa"
+	@echo "make screenshots  refresh the README's screenshots in docs/ (browser tests)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 or ~/.pyenv/versions/3.10*)"; exit 1; }
@@ -76,6 +77,10 @@ test-core: $(MODEL)
 
 test-e2e: $(MODEL)
 	$(BIN)/pytest -q -m e2e
+
+# The browser tests take the README's screenshots; only this target writes them to docs/.
+screenshots: $(MODEL) $(CHROMIUM)
+	PMO_TUTOR_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web/test_browser.py tests/web/test_check_browser.py
 
 test: $(MODEL) $(CHROMIUM) validate
 	$(BIN)/pmo-tutor scenarios validate

@@ -1,6 +1,6 @@
 """The learner chat and the trainer dashboard in a real browser (Debian's chromium driven by
 Playwright) against the real stack: play a challenge, reload, sign in as trainer, review,
-override, export; the XSS case; 401 without the token. Saves the README's screenshots."""
+override, export; the XSS case; 401 without the token. Takes the README's screenshots."""
 from __future__ import annotations
 
 import re
@@ -8,17 +8,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+from web_browser import open_browser, screenshot
 
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 SEED = 5
 WAIT = 60_000  # ms: Rasa's first answers can be slow on a cold model
 XSS = "<script>alert(1)</script>"
@@ -26,12 +23,8 @@ XSS = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: `make test` installs chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with open_browser() as b:
         yield b
-        b.close()
 
 
 def watch_dialogs(page, seen: list):
@@ -88,8 +81,7 @@ def test_learner_plays_a_challenge_and_sees_the_pms_reply(learner):
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
     log.locator("figure.register").first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.evaluate("document.getElementById('transcript').scrollTop -= 120")
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "chat.png"))
+    screenshot(page, "chat.png")
     assert learner["dialogs"] == []
 
 
@@ -129,7 +121,7 @@ def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path
     sign_in(page, stack)
     expect(page.get_by_role("heading", name="Learners and sessions")).to_be_visible(timeout=WAIT)
     expect(page.locator("table").first).to_contain_text("Ana Lopez")
-    page.screenshot(path=str(DOCS / "trainer.png"), full_page=True)
+    screenshot(page, "trainer.png", full_page=True)
 
     # export sessions CSV (fetched with the token in the header, saved from a blob)
     with page.expect_download() as dl:
@@ -159,7 +151,7 @@ def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path
     expect(page.locator(".audit")).to_contain_text("Tess Trainer changed challenge")
     expect(page.locator(".audit")).to_contain_text("from hit to partial")
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(DOCS / "session.png"))
+    screenshot(page, "session.png")
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Transcript CSV").click()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from test_check import riverside_csv
 
-from web_browser import DOCS, open_browser
+from web_browser import open_browser, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def test_a_learner_checks_their_own_register(browser, stack, tmp_path):
     table = page.get_by_role("table", name="Findings, with a challenge for each")
     expect(table).to_contain_text("“R3 is scored 7, but 3 x 4 is 12. Which is right?”")
     expect(table).to_contain_text("issue logged as a risk")
-    page.screenshot(path=str(DOCS / "check.png"))
+    screenshot(page, "check.png")
 
     bad = tmp_path / "minutes.docx"
     bad.write_bytes(b"PK\x03\x04 not a register")

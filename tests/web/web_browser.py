@@ -1,8 +1,9 @@
 """Debian's chromium under Playwright, as every browser test starts it (Playwright cannot
-download its own browser here)."""
+download its own browser here), and where the tests' screenshots go."""
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from playwright.sync_api import sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+# `make screenshots` refreshes the README's images in docs/; a test run only writes under results/
+# so that running the tests leaves the working tree as it was.
+SHOTS = ROOT / ("docs" if os.environ.get("PMO_TUTOR_UPDATE_SCREENSHOTS") else "results/screenshots")
 
 
 @contextlib.contextmanager
@@ -24,3 +28,8 @@ def open_browser():
             yield b
         finally:
             b.close()
+
+
+def screenshot(page, name: str, **kwargs) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), **kwargs)
