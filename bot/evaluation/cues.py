@@ -89,7 +89,7 @@ _CUES: dict[T, list[str]] = {
         r"merge", r"combine",
     ],
     T.MISSING_RISK: [
-        r"nothing (on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
+        r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
         r"no risk (on|about|for)", r"(doesn'?t|does not) cover", r"what about", r"you'?ve missed",
         r"not (been )?(captured|logged|recorded|included)", r"\bmissing\b", r"left out",
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",
