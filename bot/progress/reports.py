@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from bot.evaluation.debrief import score
 from bot.evaluation.state import CHALLENGE_VERDICTS, Verdict
-from bot.progress.models import Learner, Session, VerdictOverride
+from bot.progress.models import Challenge, Learner, Session, VerdictOverride
 from bot.progress.store import ProgressStore
 from bot.scenarios.loader import library
 from bot.scenarios.variants import variant
@@ -119,7 +119,19 @@ def names_of(db: DbSession, learner_ids) -> dict[str, str]:
     return dict(db.execute(select(Learner.id, Learner.display_name).where(Learner.id.in_(ids))).all())
 
 
-def session_row(db: DbSession, store: ProgressStore, s: Session, names: dict[str, str]) -> dict:
+def challenge_counts(db: DbSession, session_ids: list[int]) -> dict[int, int]:
+    """Challenges (not questions) per session, counted in the database: loading every challenge
+    row of 500 sessions to count them was 90% of the dashboard's time at 1,000,000 challenges."""
+    if not session_ids:
+        return {}
+    q = (select(Challenge.session_id, func.count())
+         .where(Challenge.session_id.in_(session_ids), Challenge.verdict != Verdict.QUESTION.value)
+         .group_by(Challenge.session_id))
+    return dict(db.execute(q).all())
+
+
+def session_row(db: DbSession, store: ProgressStore, s: Session, names: dict[str, str],
+                counts: dict[int, int]) -> dict:
     """One line of the sessions table and export: who, what, when, and the score."""
     sc = live_score(db, store, s)
     meta = library().get(s.scenario)
@@ -139,7 +151,7 @@ def session_row(db: DbSession, store: ProgressStore, s: Session, names: dict[str
         "points": sc["points"],
         "max_points": sc["max_points"],
         "percent": sc["percent"],
-        "challenges": sum(1 for c in s.challenges if c.verdict != Verdict.QUESTION.value),
+        "challenges": counts.get(s.id, 0),
     }
 
 

@@ -192,7 +192,8 @@ def _filters(request: web.Request) -> dict:
 def _report(db, store, filters: dict, limit: int | None = reports.VIEW_LIMIT) -> tuple[list[Session], list[dict]]:
     sessions = reports.find_sessions(db, **filters, limit=limit)
     names = reports.names_of(db, [s.learner_id for s in sessions])
-    return sessions, [reports.session_row(db, store, s, names) for s in sessions]
+    counts = reports.challenge_counts(db, [s.id for s in sessions])
+    return sessions, [reports.session_row(db, store, s, names, counts) for s in sessions]
 
 
 async def report(request: web.Request) -> web.Response:
