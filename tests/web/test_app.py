@@ -13,7 +13,7 @@ import pytest
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 
-from conftest import ANA, BEN, SID, SEED, TOKEN, auth, flaw_of, play
+from web_support import ANA, BEN, SEED, SID, TOKEN, auth, flaw_of, play
 
 TRAINER_GETS = [
     "/api/scenarios", "/api/learners", f"/api/learners/{ANA}/sessions", "/api/sessions/1",
