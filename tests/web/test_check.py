@@ -15,7 +15,7 @@ COLUMNS = ["id", "title", "description", "category", "probability", "impact", "s
            "response", "actions", "status", "last_reviewed"]
 
 
-def riverside_csv(scenario_id: str = "riverside-wms") -> bytes:
+def register_csv(scenario_id: str = "riverside-wms") -> bytes:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(HEADERS)
@@ -46,7 +46,7 @@ def upload(name: str, data: bytes, tolerance="15", today="2026-09-14") -> FormDa
 
 
 async def test_a_register_gets_findings_with_a_challenge_for_each(client):
-    for name, data in (("riverside.csv", riverside_csv()), ("riverside.xlsx", riverside_xlsx())):
+    for name, data in (("riverside.csv", register_csv()), ("riverside.xlsx", riverside_xlsx())):
         r = await client.post("/check/register", data=upload(name, data))
         assert r.status == 200, await r.text()
         body = await r.json()
@@ -62,9 +62,9 @@ async def test_a_register_gets_findings_with_a_challenge_for_each(client):
 
 
 async def test_the_tolerance_and_the_review_date_are_the_learners(client):
-    low = await (await client.post("/check/register", data=upload("r.csv", riverside_csv(), tolerance="11"))).json()
+    low = await (await client.post("/check/register", data=upload("r.csv", register_csv(), tolerance="11"))).json()
     assert any(f["type"] == "not_escalated" for f in low["findings"])  # R6 and R10 score 15 > 11
-    late = await (await client.post("/check/register", data=upload("r.csv", riverside_csv(), today="2027-06-01"))).json()
+    late = await (await client.post("/check/register", data=upload("r.csv", register_csv(), today="2027-06-01"))).json()
     assert sum(f["type"] == "stale_review" for f in late["findings"]) >= 9
 
 
@@ -74,8 +74,8 @@ async def test_bad_uploads_get_a_clear_message(client):
         (upload("empty.csv", b"\n\n"), 400, "the file is empty"),
         (upload("fake.xlsx", b"this is not a workbook"), 400, "not a readable Excel workbook"),
         (upload("cols.csv", b"Name,Colour\nA,blue\n"), 400, "no column for"),
-        (upload("r.csv", riverside_csv(), tolerance="40"), 400, "tolerance is a score from 1 to 25"),
-        (upload("r.csv", riverside_csv(), today="next week"), 400, "must be a date"),
+        (upload("r.csv", register_csv(), tolerance="40"), 400, "tolerance is a score from 1 to 25"),
+        (upload("r.csv", register_csv(), today="next week"), 400, "must be a date"),
         (upload("huge.csv", b"x" * (2 * 1024 * 1024 + 1)), 413, "over 2 MB"),
     ]
     for form, status, message in cases:
@@ -92,7 +92,7 @@ async def test_bad_uploads_get_a_clear_message(client):
 
 
 async def test_uploads_from_another_site_are_refused(client):
-    r = await client.post("/check/register", data=upload("r.csv", riverside_csv()),
+    r = await client.post("/check/register", data=upload("r.csv", register_csv()),
                           headers={"Origin": "https://evil.example"})
     assert r.status == 403
 
@@ -108,7 +108,7 @@ async def test_the_page_and_the_template_are_served(client):
 async def test_every_challenge_names_the_risks_it_is_about(client):
     types = set()
     for sid in ("riverside-wms", "northgate-epr"):
-        body = await (await client.post("/check/register", data=upload(f"{sid}.csv", riverside_csv(sid), "9", "2027-03-01"))).json()
+        body = await (await client.post("/check/register", data=upload(f"{sid}.csv", register_csv(sid), "9", "2027-03-01"))).json()
         types |= {f["type"] for f in body["findings"]}
         for f in body["findings"]:
             assert f["risk_id"] in f["challenge"], f

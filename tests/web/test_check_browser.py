@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_check import riverside_csv
+from test_check import register_csv
 
 from web_browser import open_browser, screenshot
 
@@ -18,7 +18,7 @@ def browser():
 
 def test_a_learner_checks_their_own_register(browser, stack, tmp_path):
     register = tmp_path / "our-register.csv"
-    register.write_bytes(riverside_csv())
+    register.write_bytes(register_csv())
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(stack.web + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Check my register").click()
