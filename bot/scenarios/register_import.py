@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ SCALE_WORDS = {"very low": 1, "rare": 1, "low": 2, "unlikely": 2, "medium": 3, "
 MONTHS = {m: n for n, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 MAX_ROWS = 2000
+MAX_COLUMNS = 60
+MAX_SCANNED_ROWS = 20000
+MAX_UNPACKED = 64 * 2**20  # a workbook's parts unzipped; a real register is a few MB at most
 
 
 class RegisterError(Exception):
@@ -106,15 +110,39 @@ def _score(value: object) -> int | None:
         raise ValueError(f"score '{value}' is not a number") from None
 
 
+def _check_unpacked_size(name: str, data: bytes) -> None:
+    """An .xlsx is a zip: a small upload could unpack to gigabytes (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        raise RegisterError(f"{name}: not a readable Excel workbook (not a zip file)") from None
+    if unpacked > MAX_UNPACKED:
+        raise RegisterError(f"{name}: the workbook unpacks to {unpacked // 2**20} MB; "
+                            "save just the register sheet in a new workbook and try again")
+
+
+def _sheet_rows(sheet) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for n, r in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)):
+        if n >= MAX_SCANNED_ROWS:  # formatting can stretch a sheet to a million empty rows
+            break
+        if any(str(c or "").strip() for c in r):
+            rows.append(list(r))
+            if len(rows) > MAX_ROWS + 1:  # enough to say the register is too long
+                break
+    return rows
+
+
 def _table(name: str, data: bytes) -> list[list[object]]:
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        _check_unpacked_size(name, data)
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
+            return _sheet_rows(book.worksheets[0])
         except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
             raise RegisterError(f"{name}: not a readable Excel workbook ({e.__class__.__name__})") from None
     if suffix in (".csv", ".txt"):

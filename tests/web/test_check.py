@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 from aiohttp import FormData
 from openpyxl import Workbook
@@ -115,3 +116,25 @@ async def test_every_challenge_names_the_risks_it_is_about(client):
             if f["other_risk_id"]:
                 assert f["other_risk_id"] in f["challenge"], f
     assert len(types) >= 6, types
+
+
+async def test_a_zip_bomb_and_a_sheet_stretched_by_formatting_are_handled(client):
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(riverside_xlsx())) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            z.writestr(item, src.read(item))
+        z.writestr("xl/media/padding.bin", b"\0" * (80 * 2**20))  # 80 MB that zips to ~80 kB
+    r = await client.post("/check/register", data=upload("big.xlsx", bomb.getvalue()))
+    assert r.status == 400 and "unpacks to 80 MB" in (await r.json())["error"]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for row in get_scenario("riverside-wms").rows:
+        d = row.public()
+        ws.append([d[c] for c in COLUMNS])
+    ws.cell(row=60000, column=1, value=" ")  # a formatted, empty cell far below the register
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = await client.post("/check/register", data=upload("stretched.xlsx", buf.getvalue()))
+    assert r.status == 200 and (await r.json())["rows"] == 11
