@@ -74,6 +74,7 @@ _CUES: dict[T, list[str]] = {
         r"fallback", r"fall-back", r"plan b", r"can'?t (carry|bear|absorb)", r"appetite",
         r"wrong response type", r"why (are we )?accept", r"insurance",
         r"\bindemnit", r"response type", r"\btranfer", r"handed (over )?to", r"liabilit",
+        r"who (actually |really |then )?(carries|bears|pays for|picks up|is left holding)",
     ],
     T.STALE_REVIEW: [
         r"last (reviewed|looked at|updated|review)", r"not (been )?(reviewed|updated|looked at)",
