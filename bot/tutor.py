@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot import presentation as show
 from bot.evaluation import craft
-from bot.evaluation.debrief import debrief, score
+from bot.evaluation.debrief import debrief, next_step, score
 from bot.evaluation.evaluator import Evaluator
 from bot.evaluation.hints import next_hint
 from bot.evaluation.reading import read
@@ -18,12 +18,12 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
 from bot.scenarios.loader import library
-from bot.scenarios.model import Scenario
+from bot.scenarios.model import LEVELS, Scenario
 from bot.scenarios.variants import random_seed, variant
 
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
-LEVEL_ORDER = {"foundation": 0, "practitioner": 1, "advanced": 2}
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
 COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new", "and", "of", "for",
           "project", "risk", "register"}
@@ -165,10 +165,11 @@ class Tutor:
             names = self.store.display_names(db, {r.learner_id for r in records if r.learner_id})
             session.score = score(s, state, records, levels)
             session.status, session.ended_at = "finished", utcnow()
+            advice, offer = next_step(s, session.score["percent"], self.scenarios())
             return [
                 Reply("pm", s.persona.closing),
                 tutor(debrief(s, state, records, levels, names)),
-                tutor("Try another scenario, or the same one with a new register:", buttons=show.scenario_buttons(self.scenarios())),
+                tutor(advice, buttons=show.scenario_buttons(offer)),
             ]
 
         return self._in_session(msg, move)

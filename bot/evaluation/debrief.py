@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.evaluation.hints import model_challenge, where
 from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict
-from bot.scenarios.model import Scenario
+from bot.scenarios.model import LEVELS, Scenario
 from bot.taxonomy import kind
 
 POINTS_FOUND = 10
@@ -177,3 +177,23 @@ def debrief(
     if len(members) > 1:
         out += team_lines(sc, members, names or {})
     return "\n".join(out)
+
+
+READY = 70  # percent: ready for the next level
+AGAIN = 50  # below this, the same project again (a new register) before moving on
+
+
+def next_step(done: Scenario, percent: int, scenarios: list[Scenario]) -> tuple[str, list[Scenario]]:
+    """What to practise next, and the scenarios in the order to offer them (the advice first)."""
+    rank = {lv: i for i, lv in enumerate(LEVELS)}  # the schema lists them easiest first
+    others = [x for x in scenarios if x.id != done.id]
+    harder = [x for x in others if rank.get(x.level, 9) > rank.get(done.level, 9)]
+    same = [x for x in scenarios if x.id == done.id]
+    if percent >= READY and harder:
+        nxt = min(harder, key=lambda x: rank.get(x.level, 9))
+        return (f"{percent}% on a {done.level} scenario: you're ready for {nxt.title} ({nxt.level}). "
+                "Or replay this one with a new register:", [nxt, *same, *(x for x in others if x is not nxt)])
+    if percent < AGAIN:
+        return ("Try this project again with a new register (the same flaws, shuffled and renumbered) "
+                "before moving on, or pick another scenario:", [*same, *others])
+    return "Try another scenario, or the same one with a new register:", [*others, *same]

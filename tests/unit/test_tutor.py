@@ -199,7 +199,9 @@ def test_finish_gives_a_full_debrief_and_closes_the_session(started, store, s):
     assert "False challenges: 1" in debrief and correct.id in debrief
     assert "Hints used: 1" in debrief
     assert "Craft:" in debrief and "Of your 2 challenges" in debrief
-    assert replies[2].buttons  # offers the next scenario
+    # 1 of 7 found: the tutor suggests this project again with a new register, offered first
+    assert replies[2].text.startswith("Try this project again with a new register")
+    assert replies[2].buttons[0]["payload"] == f'/start_scenario{{"scenario": "{SID}"}}'
     [session] = sessions(store)
     assert session.status == "finished" and session.ended_at is not None
     assert session.score["found"] == 1 and session.score["false_challenges"] == 1

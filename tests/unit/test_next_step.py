@@ -1,0 +1,33 @@
+"""After the debrief the tutor says what to practise next: up a level, again, or something else."""
+import pytest
+
+from bot.evaluation.debrief import next_step
+from bot.scenarios.loader import get_scenario
+from bot.tutor import Tutor
+
+ALL = Tutor.scenarios()  # easiest first
+
+
+def ids(offer):
+    return [s.id for s in offer]
+
+
+def test_a_good_score_moves_up_one_level():
+    advice, offer = next_step(get_scenario("riverside-wms"), 85, ALL)
+    assert advice.startswith("85% on a foundation scenario: you're ready for Northgate EPR")
+    assert ids(offer)[:2] == ["northgate-epr", "riverside-wms"]
+    advice, offer = next_step(get_scenario("northgate-epr"), 70, ALL)
+    assert "ready for Ravensford Park School" in advice and ids(offer)[0] == "ravensford-school"
+
+
+def test_a_low_score_suggests_the_same_project_again_first():
+    advice, offer = next_step(get_scenario("northgate-epr"), 35, ALL)
+    assert advice.startswith("Try this project again with a new register")
+    assert ids(offer)[0] == "northgate-epr" and len(offer) == len(ALL)
+
+
+@pytest.mark.parametrize("sid, percent", [("riverside-wms", 60), ("ravensford-school", 95)])
+def test_otherwise_other_scenarios_come_first(sid, percent):
+    advice, offer = next_step(get_scenario(sid), percent, ALL)
+    assert advice == "Try another scenario, or the same one with a new register:"
+    assert ids(offer)[-1] == sid and len(offer) == len(ALL)
