@@ -18,12 +18,11 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
 from bot.scenarios.loader import library
-from bot.scenarios.model import LEVELS, Scenario
+from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.scenarios.variants import random_seed, variant
 
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
-LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
 COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new", "and", "of", "for",
           "project", "risk", "register"}
@@ -60,7 +59,7 @@ class Tutor:
     # -- scenarios --------------------------------------------------------------------------
     @staticmethod
     def scenarios() -> list[Scenario]:
-        return sorted(library().values(), key=lambda s: (LEVEL_ORDER.get(s.level, 9), s.title))
+        return sorted(library().values(), key=lambda s: (LEVEL_ORDER[s.level], s.title))
 
     def menu(self) -> Reply:
         items = self.scenarios()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.evaluation.hints import model_challenge, where
 from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict
-from bot.scenarios.model import LEVELS, Scenario
+from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.taxonomy import kind
 
 POINTS_FOUND = 10
@@ -185,12 +185,11 @@ AGAIN = 50  # below this, the same project again (a new register) before moving 
 
 def next_step(done: Scenario, percent: int, scenarios: list[Scenario]) -> tuple[str, list[Scenario]]:
     """What to practise next, and the scenarios in the order to offer them (the advice first)."""
-    rank = {lv: i for i, lv in enumerate(LEVELS)}  # the schema lists them easiest first
     others = [x for x in scenarios if x.id != done.id]
-    harder = [x for x in others if rank.get(x.level, 9) > rank.get(done.level, 9)]
+    harder = [x for x in others if LEVEL_ORDER[x.level] > LEVEL_ORDER[done.level]]
     same = [x for x in scenarios if x.id == done.id]
     if percent >= READY and harder:
-        nxt = min(harder, key=lambda x: rank.get(x.level, 9))
+        nxt = min(harder, key=lambda x: LEVEL_ORDER[x.level])
         return (f"{percent}% on a {done.level} scenario: you're ready for {nxt.title} ({nxt.level}). "
                 "Or replay this one with a new register:", [nxt, *same, *(x for x in others if x is not nxt)])
     if percent < AGAIN:

@@ -16,7 +16,8 @@ from bot.taxonomy import FlawType
 
 RISK_ID = re.compile(r"^R\d{1,2}$")
 SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,40}$")
-LEVELS = ("foundation", "practitioner", "advanced")
+LEVELS = ("foundation", "practitioner", "advanced")  # easiest first
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 STRATEGIES = ("avoid", "reduce", "fallback", "transfer", "share", "accept", "none")
 
 

@@ -56,13 +56,16 @@ def _authorised(request: web.Request) -> bool:
     )
 
 
+def _from_this_site(request: web.Request) -> bool:
+    """No Origin header (not a browser's cross-site call), or our own."""
+    origin = request.headers.get("Origin")
+    return not origin or origin == f"{request.scheme}://{request.host}"
+
+
 def _same_origin(request: web.Request) -> bool:
     """State-changing learner requests must come from our own pages (with SameSite=Strict and the
     JSON content type this closes cross-site request forgery)."""
-    origin = request.headers.get("Origin")
-    if origin and origin != f"{request.scheme}://{request.host}":
-        return False
-    return request.content_type == "application/json"
+    return _from_this_site(request) and request.content_type == "application/json"
 
 
 @web.middleware
@@ -378,8 +381,7 @@ async def chat_progress(request: web.Request) -> web.Response:
 # -- check my register -----------------------------------------------------------------------------
 async def check_my_register(request: web.Request) -> web.Response:
     """POST multipart: file (CSV/XLSX), tolerance, today. Read in memory, never stored or logged."""
-    origin = request.headers.get("Origin")
-    if origin and origin != f"{request.scheme}://{request.host}":
+    if not _from_this_site(request):
         return _error(403, "uploads are accepted from this site's own page only")
     if not request.content_type.startswith("multipart/"):
         return _error(400, "send the register as a file upload (multipart/form-data)")

@@ -1,41 +1,14 @@
 """Check my register: a learner uploads their own register and gets findings with challenges."""
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 
 from aiohttp import FormData
 from openpyxl import Workbook
+from web_support import COLUMNS, HEADERS, register_csv, riverside_xlsx
 
 from bot.scenarios.loader import get_scenario
-
-HEADERS = ["Risk ID", "Title", "Description", "Category", "Likelihood", "Impact", "Score", "Risk Owner",
-           "Strategy", "Actions", "Status", "Last Reviewed"]
-COLUMNS = ["id", "title", "description", "category", "probability", "impact", "score", "owner",
-           "response", "actions", "status", "last_reviewed"]
-
-
-def register_csv(scenario_id: str = "riverside-wms") -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(HEADERS)
-    for r in get_scenario(scenario_id).rows:
-        d = r.public()
-        w.writerow([d[c] for c in COLUMNS])
-    return out.getvalue().encode()
-
-
-def riverside_xlsx() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for r in get_scenario("riverside-wms").rows:
-        d = r.public()
-        ws.append([d[c] if c != "last_reviewed" else r.last_reviewed for c in COLUMNS])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def upload(name: str, data: bytes, tolerance="15", today="2026-09-14") -> FormData:

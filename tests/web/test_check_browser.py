@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from test_check import register_csv
+from web_support import register_csv
 
 from web_browser import open_browser, screenshot
 
