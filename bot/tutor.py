@@ -12,7 +12,7 @@ from bot import presentation as show
 from bot.evaluation import craft
 from bot.evaluation.debrief import debrief, next_step, score
 from bot.evaluation.evaluator import Evaluator
-from bot.evaluation.hints import next_hint
+from bot.evaluation.hints import next_hint, no_more_hints, waiting_for_fixes
 from bot.evaluation.reading import read
 from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.progress.store import ProgressStore
@@ -120,12 +120,18 @@ class Tutor:
             state = self.store.state_of(db, session)
             reading = read(text, s, msg.intent, msg.confidence)
             outcome = Evaluator(s).evaluate(state, reading)
+            last_turns = dict((session.context or {}).get("last_turn") or {})
+            if outcome.withdraw_previous:
+                self.store.withdraw_charges(db, last_turns.get(msg.learner_id) or [], text)
             rating = craft.rate(reading).as_dict()
-            for j in outcome.judgements:
+            ids = [
                 self.store.record_judgement(
                     db, session, msg.learner_id, text, j, rating if j.verdict in CHALLENGE_VERDICTS else None
                 )
-            session.context = state.context()
+                for j in outcome.judgements
+            ]
+            last_turns[msg.learner_id] = ids
+            session.context = state.context() | {"last_turn": last_turns}
             return outcome.replies
 
         return self._in_session(msg, move)
@@ -135,7 +141,7 @@ class Tutor:
             state = self.store.state_of(db, session)
             h = next_hint(s, state)
             if h is None:
-                return [tutor("No hints left: you've found every flaw. Say \"finish\" for your debrief.")]
+                return [tutor(no_more_hints(s, state))]
             self.store.record_hint(db, session, msg.learner_id, h.flaw.id, h.level)
             label = ("Hint", "A stronger hint", "The answer")[h.level - 1]
             return [tutor(f"{label}: {h.text}")]
@@ -146,13 +152,13 @@ class Tutor:
         def move(db, session, s):
             state = self.store.state_of(db, session)
             sc = score(s, state, self.store.challenge_records(db, session), self.store.hint_levels(db, session))
-            return [
-                tutor(
-                    f"Progress on {s.title}: {sc['found']} of {sc['total']} flaws found, "
-                    f"{sc['fixed']} fixed, {sc['false_challenges']} false challenges, "
-                    f"{sc['hints']} hints. Score so far {sc['points']} of {sc['max_points']}."
-                )
-            ]
+            line = (
+                f"Progress on {s.title}: {sc['found']} of {sc['total']} flaws found, "
+                f"{sc['fixed']} fixed, {sc['false_challenges']} false challenges, "
+                f"{sc['hints']} hints. Score so far {sc['points']} of {sc['max_points']}."
+            )
+            waiting = waiting_for_fixes(s, state)
+            return [tutor(f"{line}\n{waiting}" if waiting else line)]
 
         return self._in_session(msg, move)
 

@@ -24,6 +24,27 @@ class ChallengeRecord:
     flaw_type: str | None
     craft: dict | None  # Craft.as_dict()
     learner_id: str | None = None  # who made it (a team shares one session)
+    flaw_id: str | None = None
+
+
+def rated(challenges: list[ChallengeRecord]) -> list[tuple[ChallengeRecord, dict]]:
+    """Each challenge with its craft, counting a way forward offered later in answer to the PM
+    ("what would you do?") as part of the challenge it answers."""
+    proposed = {
+        (c.learner_id, c.flaw_id)
+        for c in challenges
+        if c.flaw_id and c.verdict in (Verdict.FIX_ACCEPTED, Verdict.FIX_REJECTED)
+    }
+    out = []
+    for c in challenges:
+        if c.verdict not in CHALLENGE_VERDICTS or not c.craft:
+            continue
+        craft = dict(c.craft)
+        if not craft.get("fix") and c.flaw_id and (c.learner_id, c.flaw_id) in proposed:
+            craft["fix"] = True
+            craft["points"] = round(((not craft["accusatory"]) + craft["reason"] + True) / 3, 3)
+        out.append((c, craft))
+    return out
 
 
 @dataclass
@@ -42,6 +63,9 @@ def contributions(challenges: list[ChallengeRecord]) -> list[Contribution]:
     """Per-member credit, best first (flaws found, then fixes, then craft)."""
     by: dict[str, Contribution] = {}
     crafted: dict[str, list[float]] = {}
+    for c, craft in rated(challenges):
+        if c.learner_id:
+            crafted.setdefault(c.learner_id, []).append(craft["points"])
     for c in challenges:
         if not c.learner_id:
             continue
@@ -52,8 +76,6 @@ def contributions(challenges: list[ChallengeRecord]) -> list[Contribution]:
             m.fixed += 1
         if c.verdict in CHALLENGE_VERDICTS:
             m.challenges += 1
-            if c.craft:
-                crafted.setdefault(c.learner_id, []).append(c.craft["points"])
         if c.verdict == Verdict.FALSE:
             m.false_challenges += 1
     for lid, points in crafted.items():
@@ -79,11 +101,11 @@ def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], h
     found = [f for f in s.flaws if f.id in state.found]
     fixed = [f for f in found if f.id in state.fixed]
     false = [c for c in challenges if c.verdict == Verdict.FALSE]
-    crafted = [c.craft["points"] for c in challenges if c.craft and c.verdict in CHALLENGE_VERDICTS]
+    crafted = [craft["points"] for _, craft in rated(challenges)]
     craft = sum(crafted) / len(crafted) if crafted else 0.0
     points = (
         sum(POINTS_FOUND_AFTER_ANSWER if f.id in state.revealed else POINTS_FOUND for f in found)
-        + POINTS_FIXED * len(fixed)
+        + POINTS_FIXED * len([f for f in fixed if f.id not in state.fix_given])
         - PENALTY_FALSE * len(false)
         - sum(PENALTY_HINT[level] for level in hint_levels)
         + round(CRAFT_POINTS * craft)
@@ -104,17 +126,17 @@ def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], h
 
 
 def _craft_feedback(challenges: list[ChallengeRecord]) -> list[str]:
-    rated = [c.craft for c in challenges if c.craft and c.verdict in CHALLENGE_VERDICTS]
-    if not rated:
+    crafts = [craft for _, craft in rated(challenges)]
+    if not crafts:
         return ["You made no challenges, so there is no craft to comment on yet."]
-    n = len(rated)
-    asked = sum(c["question"] for c in rated)
-    harsh = sum(c["accusatory"] for c in rated)
-    reasons = sum(c["reason"] for c in rated)
-    fixes = sum(c["fix"] for c in rated)
+    n = len(crafts)
+    asked = sum(c["question"] for c in crafts)
+    harsh = sum(c["accusatory"] for c in crafts)
+    reasons = sum(c["reason"] for c in crafts)
+    fixes = sum(c["fix"] for c in crafts)
     lines = [
         f"Of your {n} challenges, {asked} were asked as questions, {reasons} gave a reason and "
-        f"{fixes} proposed a way forward."
+        f"{fixes} came with a way forward (in the challenge or when the PM asked)."
     ]
     if harsh:
         lines.append(
@@ -149,7 +171,10 @@ def debrief(
     if found:
         out.append("Found:")
         for f in found:
-            status = "fixed" if f.id in state.fixed else f"not fixed (a fix: {f.fix.model_answer})"
+            if f.id in state.fixed:
+                status = "fixed once the tutor gave the fix" if f.id in state.fix_given else "fixed"
+            else:
+                status = f"not fixed (a fix: {f.fix.model_answer})"
             given = " (after the tutor gave it away)" if f.id in state.revealed else ""
             out.append(f"- {where(f)}: {kind(f.type).label}{given}, {status}.")
     if missed:

@@ -2,50 +2,84 @@
 
 Pure function of (scenario variant, session state, reading): no I/O, so it is tested directly
 and the same judgement is reached whichever channel the message came from.
+
+A message is read as up to three things, in this order: a correction of how the last message
+was read ("I didn't mean R7"), fixes for flaws the PM has conceded (any of them, by the row
+named, or the PM's last question), and a challenge or a question about the rest. Only a
+challenge that asserts a flaw can be charged as false; a question is answered.
 """
 from __future__ import annotations
 
-import functools
 import re
 
 from bot.evaluation import defences
-from bot.evaluation.questions import answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, Reading
-from bot.evaluation.state import Judgement, Outcome, Reply, SessionState, Verdict
-from bot.nlp.patterns import RISK_REF
+from bot.evaluation.clarify import correction
+from bot.evaluation.cues import challenge_cue_scores
+from bot.evaluation.fixes import (
+    Part,
+    fix_accepted,
+    fix_question,
+    is_proposal,
+    mentions_missing,
+    split_by_fix,
+    where,
+)
+from bot.evaluation.questions import answer_about_row, answer_question, best_fact
+from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading, read, risk_positions
+from bot.evaluation.state import (
+    CHALLENGE_VERDICTS,
+    MAX_FIX_ATTEMPTS,
+    Judgement,
+    Outcome,
+    Reply,
+    SessionState,
+    Verdict,
+)
 from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType as T
-from bot.taxonomy import kind
+from bot.taxonomy import type_for_intent
 
-MAX_FIX_ATTEMPTS = 2
-# Markers of a message that is a proposal rather than a new allegation.
-PROPOSAL = re.compile(
-    r"\b(should|could|would|let'?s|propose|suggest|recommend|instead|how about|why not|i'?d|"
-    r"we need to|needs? to|make it|move it|change it|set it|reword|rewrite|log it|raise it|"
-    r"escalate it|merge|reopen|re-open|assign|give it)\b",
+__all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "fix_accepted"]
+
+# A question that leads with the answer ("Isn't R3 scored wrong?") asserts a flaw.
+LEADING = re.compile(
+    r"^\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
+    r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
     re.IGNORECASE,
 )
+DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
+_TRAILING_QUESTION = re.compile(r"(?<=[.!])\s+[^.!?]*\?\s*$")
 
 
-@functools.lru_cache(maxsize=4096)
-def _term(word: str) -> re.Pattern:
-    """A fix term matches at the start of a word ("mitigat" in "mitigation", "now" not in "know"),
-    and a number only as a whole number (a "4" is not in "14 December")."""
-    w = word.lower()
-    left = r"(?<![\w])" if w[:1].isalnum() else ""
-    right = r"(?![\d])" if w[-1:].isdigit() else ""
-    return re.compile(left + re.escape(w) + right)
+def _sentences(text: str) -> list[str]:
+    return [m.group().strip() for m in _SENTENCES.finditer(text) if m.group().strip()]
 
 
-def fix_accepted(flaw: Flaw, text: str) -> bool:
-    # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
-    low = RISK_REF.sub(" ", text).lower()
-    return all(any(_term(word).search(low) for word in group) for group in flaw.fix.accept)
+def asserts_flaw(reading: Reading) -> bool:
+    """Does the message claim something is wrong, or only ask? The flaw's own wording ("3 x 4
+    is 12", "can't carry it", "out of date"), a leading question ("Isn't...?", "really") or a
+    statement the model is sure is a challenge claims; "Should R6 be escalated? I wasn't sure if
+    15 counts" only asks, and is answered, never charged."""
+    text = reading.text
+    if challenge_cue_scores(text) or DOUBT.search(text):
+        return True
+    sentences = _sentences(text) or [text]
+    if any(LEADING.match(x) for x in sentences):
+        return True
+    if not any(x.endswith("?") for x in sentences) and not QUESTION_START.match(text):
+        return reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")
+    return False
 
 
-def _mentions_missing(flaw: Flaw, text: str) -> bool:
-    low = text.lower()
-    return any(k.lower() in low for k in flaw.keywords)
+def without_question(text: str) -> str:
+    """A concession without its closing question, when the learner has already answered it."""
+    stripped = text
+    while True:
+        shorter = _TRAILING_QUESTION.sub("", stripped)
+        if shorter == stripped:
+            return stripped
+        stripped = shorter
 
 
 class Evaluator:
@@ -55,9 +89,160 @@ class Evaluator:
 
     # -- entry point ------------------------------------------------------------------------
     def evaluate(self, state: SessionState, reading: Reading) -> Outcome:
-        if state.pending_fix and self._is_fix_attempt(state, reading):
-            return self._judge_fix(state, reading)
-        state.pending_fix, state.fix_attempts = None, 0
+        withdraw = False
+        corr = correction(reading.text)
+        if corr is not None:
+            withdraw = True
+            if not re.search(r"\w", corr.rest):
+                return Outcome(
+                    [],
+                    [Reply("pm", "Ah, sorry, I got the wrong end of the stick there. Which risk did you "
+                                 "mean, and what's the problem with it?")],
+                    withdraw_previous=True,
+                )
+            # Risks named in the withdrawn words are not what the learner meant.
+            dropped = set(read(corr.withdrawn, self.s).risk_ids)
+            reading = read(corr.rest, self.s)
+            reading.risk_ids = [r for r in reading.risk_ids if r not in dropped or r in self._named(corr.rest)]
+        judged, replies, rest = self._fixes(state, reading)
+        if rest is not None:
+            more = self._point(state, rest)
+            judged += more.judgements
+            replies += more.replies
+        self._after(state, judged)
+        return Outcome(judged, replies, withdraw_previous=withdraw)
+
+    def _named(self, text: str) -> set[str]:
+        return {rid for _, rid, explicit in risk_positions(text, self.s) if explicit}
+
+    def _after(self, state: SessionState, judged: list[Judgement]) -> None:
+        """Which fixes the PM is now waiting on: those he just asked for, else the same as before."""
+        hits = [j.flaw_id for j in judged if j.verdict == Verdict.HIT and j.flaw_id not in state.fixed]
+        challenged = any(j.verdict in CHALLENGE_VERDICTS for j in judged)
+        if hits:
+            state.asked = hits
+        elif challenged:
+            state.asked = []
+        state.asked = [f for f in state.asked if f not in state.fixed]
+
+    # -- fixes ------------------------------------------------------------------------------
+    def _fixes(self, state: SessionState, reading: Reading) -> tuple[list[Judgement], list[Reply], Reading | None]:
+        """Judge the fixes the message carries; return what is left of it to read as a point."""
+        open_flaws = [self.s.flaw(f) for f in state.open_fixes]
+        open_flaws = [f for f in open_flaws if f is not None]
+        if not open_flaws:
+            return [], [], reading
+        text = reading.text
+        parts = split_by_fix(text, risk_positions(text, self.s), open_flaws)
+        named = [p for p in parts if p.flaw is not None]
+        missing = [f for f in open_flaws if f.type == T.MISSING_RISK and mentions_missing(f, text)]
+        if not named and missing:
+            named = [Part(f, text) for f in missing]
+        if not named:
+            asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
+            return self._answer_to_pm(state, reading, [f for f in asked if f is not None])
+
+        judged: list[Judgement] = []
+        replies: list[Reply] = []
+        leftover: list[str] = [p.text for p in parts if p.flaw is None]
+        whole = len(named) == 1 and len(parts) == 1
+        for part in named:
+            sub = reading if whole else read(part.text, self.s)
+            j, r = self._fix_or_point(state, part.flaw, sub)
+            if j is None:
+                leftover.append(part.text)
+                continue
+            judged.append(j)
+            replies += r
+        if not judged:
+            return [], [], reading
+        rest = read(" ".join(x.strip() for x in leftover if x.strip()), self.s)
+        if not self._named(rest.text) or not rest.types:
+            return judged, replies, None  # rows named in passing in a fix are its arguments
+        return judged, replies, rest
+
+    def _fix_or_point(self, state: SessionState, flaw: Flaw, reading: Reading) -> tuple[Judgement | None, list[Reply]]:
+        """A message naming a conceded flaw: its fix, a fix the PM can't take yet, the same point
+        again, a question about it, or (None) a new point about that row."""
+        proposal = is_proposal(reading.text, reading.intent)
+        restated = flaw.type in reading.cue_types  # the same point again, in its own words
+        if fix_accepted(flaw, reading.text) and (proposal or flaw.id in state.asked or not restated):
+            return self._accept(state, flaw)
+        if self._credits_new_flaw(state, reading):
+            return None, []
+        if proposal and not restated:
+            return self._reject(state, flaw)
+        if reading.is_question:
+            if best_fact(self.s, reading.low) or not asserts_flaw(reading):
+                return None, []  # a question about the project: answered as one
+        other_point = bool(reading.types) and flaw.type not in reading.types
+        if other_point and reading.cue_types - {flaw.type}:
+            return None, []  # a new, different point about the same row
+        ask = fix_question(flaw)
+        return (
+            Judgement(Verdict.REPEAT, flaw.id, flaw.risk_id, flaw.type),
+            [Reply("pm", f"We're agreed on that one. {ask}")],
+        )
+
+    def _answer_to_pm(self, state: SessionState, reading: Reading, asked: list[Flaw]):
+        """A message that names no conceded row, straight after the PM asked for fixes. The answer
+        comes first; from the first row named on, it is a new point ("Move it to the issue log.
+        And R3 is 3 x 4 = 12, not 7")."""
+        text = reading.text
+        first = min((at for at, _, explicit in risk_positions(text, self.s) if explicit), default=len(text))
+        answer = text[:first]
+        for_them = [f for f in asked if re.search(r"\w", answer) and fix_accepted(f, answer)]
+        if for_them:
+            judged, replies = [], []
+            for f in for_them:
+                j, r = self._accept(state, f)
+                judged.append(j)
+                replies += r
+            rest = text[first:] + " " + " ".join(self._raises_missing_risk(state, answer))
+            return judged, replies, (read(rest, self.s) if re.search(r"\w", rest) else None)
+        if not asked or self._credits_new_flaw(state, reading):
+            return [], [], reading
+        if not is_proposal(text, reading.intent):
+            if reading.is_question or (reading.asks_about_project and reading.confidence >= CONFIDENT):
+                return [], [], reading
+            if reading.types and not {f.type for f in asked} & set(reading.types) and reading.cue_types:
+                return [], [], reading  # a different kind of point
+        if len(asked) > 1:
+            names = " or ".join(where(f) for f in asked)
+            return [Judgement(Verdict.UNCLEAR)], [
+                Reply("pm", f"Sorry, which one's that for: {names}? Give me the risk and what you'd change.")
+            ], None
+        j, r = self._reject(state, asked[0])
+        return [j], r, None
+
+    def _accept(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
+        state.fixed.add(flaw.id)
+        return Judgement(Verdict.FIX_ACCEPTED, flaw.id, flaw.risk_id, flaw.type), [Reply("pm", flaw.fix.accepted_reply)]
+
+    def _reject(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
+        state.apply(Verdict.FIX_REJECTED.value, flaw.id)
+        replies = [Reply("pm", flaw.fix.rejected_reply)]
+        if state.fix_attempts.get(flaw.id) == MAX_FIX_ATTEMPTS:
+            replies.append(Reply(
+                "tutor",
+                f"A correction the PM would accept for {where(flaw)}: {flaw.fix.model_answer} "
+                "It stays open: put it to him in your own words whenever you like (it no longer "
+                "scores), or carry on challenging the register.",
+            ))
+        return Judgement(Verdict.FIX_REJECTED, flaw.id, flaw.risk_id, flaw.type), replies
+
+    def _raises_missing_risk(self, state: SessionState, text: str) -> list[str]:
+        """Sentences that say an unfound risk is missing, not just use its words in an argument."""
+        unfound = [f for f in self.s.flaws if f.type == T.MISSING_RISK and f.id not in state.found]
+        return [x for x in _sentences(text)
+                if T.MISSING_RISK in challenge_cue_scores(x) and any(mentions_missing(f, x) for f in unfound)]
+
+    def _credits_new_flaw(self, state: SessionState, reading: Reading) -> bool:
+        refs = list(reading.risk_ids)
+        return any(f.id not in state.found for f in self._candidates(reading, refs, list(reading.types)))
+
+    # -- a challenge or a question ----------------------------------------------------------
+    def _point(self, state: SessionState, reading: Reading) -> Outcome:
         if self._is_plain_question(reading):
             return Outcome(
                 [Judgement(Verdict.QUESTION, risk_id=(reading.risk_ids or [None])[0])],
@@ -65,59 +250,15 @@ class Evaluator:
             )
         return self._judge_challenge(state, reading)
 
-    # -- fixes ------------------------------------------------------------------------------
-    def _is_fix_attempt(self, state: SessionState, reading: Reading) -> bool:
-        flaw = self.s.flaw(state.pending_fix)
-        refs = set(reading.risk_ids)
-        own = {flaw.risk_id, flaw.other_risk_id} - {None}
-        elsewhere = bool(refs) and not refs & own
-        # A new kind of challenge on another risk is not the fix, even when its figures happen
-        # to match the fix's keywords ("R7 scores 15" while a probability of 5 is awaited).
-        new_challenge = elsewhere and bool(reading.types) and flaw.type not in reading.types
-        if fix_accepted(flaw, reading.text) and not new_challenge:
-            return True
-        if elsewhere:
-            return False  # about another risk: move on
-        if reading.wants_fix or reading.intent in ("affirm", "deny"):
-            return True
-        if reading.asks_about_project and reading.confidence >= CONFIDENT:
-            return False
-        # A different kind of challenge ("we've nothing on the supplier going bust") moves on.
-        return not reading.types or flaw.type in reading.types
-
-    def _judge_fix(self, state: SessionState, reading: Reading) -> Outcome:
-        flaw = self.s.flaw(state.pending_fix)
-        j = dict(flaw_id=flaw.id, risk_id=flaw.risk_id, flaw_type=flaw.type)
-        if fix_accepted(flaw, reading.text):
-            state.fixed.add(flaw.id)
-            state.pending_fix, state.fix_attempts = None, 0
-            return Outcome([Judgement(Verdict.FIX_ACCEPTED, **j)], [Reply("pm", flaw.fix.accepted_reply)])
-        state.fix_attempts += 1
-        replies = [Reply("pm", flaw.fix.rejected_reply)]
-        if state.fix_attempts >= MAX_FIX_ATTEMPTS:
-            state.pending_fix, state.fix_attempts = None, 0
-            replies = [
-                Reply("pm", flaw.fix.rejected_reply),
-                Reply(
-                    "tutor",
-                    f"Let's move on. A correction the PM would accept: {flaw.fix.model_answer} "
-                    "Carry on challenging the register when you're ready.",
-                ),
-            ]
-        return Outcome([Judgement(Verdict.FIX_REJECTED, **j)], replies)
-
-    # -- questions --------------------------------------------------------------------------
     @staticmethod
     def _is_plain_question(reading: Reading) -> bool:
         if reading.intent != "ask_question":
             # Unsure model, but a question with no sign of a challenge: answer it.
             return reading.is_question and not reading.types and not reading.risk_ids
-
         # A question that names a flaw ("isn't 4 x 4 sixteen?") is a challenge, unless the
         # model is sure it is only asking.
         return reading.confidence >= 0.8 or not reading.cue_types
 
-    # -- challenges -------------------------------------------------------------------------
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
         refs = list(reading.risk_ids)
@@ -126,27 +267,56 @@ class Evaluator:
 
         judged: list[Judgement] = []
         replies: list[Reply] = []
-        credited: set[str] = set()
+        new: list[Flaw] = []
         for flaw in self._candidates(reading, refs, types):
-            if flaw.id in credited:
+            if any(j.flaw_id == flaw.id for j in judged):
                 continue
-            credited.add(flaw.id)
-            judged.append(self._credit(state, flaw, reading, replies))
+            if flaw.id in state.found:
+                judged.append(Judgement(Verdict.REPEAT, flaw.id, flaw.risk_id, flaw.type))
+                replies.append(Reply("pm", flaw.replies.repeat or self._repeat(state, flaw)))
+                continue
+            state.find(flaw.id)
+            judged.append(Judgement(Verdict.HIT, flaw.id, flaw.risk_id, flaw.type))
+            new.append(flaw)
         if judged:
-            new_hits = [j for j in judged if j.verdict == Verdict.HIT]
             state.focus_risk = None
-            if new_hits:
-                last = self.s.flaw(new_hits[-1].flaw_id)
-                if last.id not in state.fixed:
-                    state.pending_fix, state.fix_attempts = last.id, 0
+            replies = self._concede(state, new, reading) + replies
+            judged += [Judgement(Verdict.FIX_ACCEPTED, f.id, f.risk_id, f.type) for f in new if f.id in state.fixed]
             return Outcome(judged, replies)
         return self._no_credit(state, reading, refs, types)
+
+    def _concede(self, state: SessionState, new: list[Flaw], reading: Reading) -> list[Reply]:
+        """The PM concedes each new flaw; a fix given in the same breath is taken at once, and
+        when several want a fix he asks for them together, once."""
+        replies: list[Reply] = []
+        waiting = []
+        proposal = is_proposal(reading.text, reading.intent)
+        for flaw in new:
+            fixed_now = proposal and fix_accepted(flaw, reading.text)
+            if fixed_now or len(new) > 1:
+                replies.append(Reply("pm", without_question(flaw.replies.hit)))
+            else:
+                replies.append(Reply("pm", flaw.replies.hit))
+            if fixed_now:
+                state.fixed.add(flaw.id)
+                replies.append(Reply("pm", flaw.fix.accepted_reply))
+            else:
+                waiting.append(flaw)
+        if len(new) > 1 and waiting:
+            names = " and ".join(where(f) for f in waiting)
+            replies.append(Reply("pm", f"So how would you put {names} right? Take them in any order."))
+        return replies
+
+    def _repeat(self, state: SessionState, flaw: Flaw) -> str:
+        if flaw.id in state.fixed:
+            return "We've sorted that one, and I've got your fix for it. Anything else?"
+        return f"We're agreed on that one. {fix_question(flaw)}"
 
     def _candidates(self, reading: Reading, refs: list[str], types: list[T]) -> list[Flaw]:
         out: list[Flaw] = []
         for flaw in self.s.flaws:
             if flaw.type == T.MISSING_RISK:
-                if _mentions_missing(flaw, reading.text) and (
+                if mentions_missing(flaw, reading.text) and (
                     T.MISSING_RISK in types or not refs
                 ) and (types or reading.is_challenge):
                     out.append(flaw)
@@ -157,28 +327,12 @@ class Evaluator:
                 out.append(flaw)
         return out
 
-    def _credit(self, state: SessionState, flaw: Flaw, reading: Reading, replies: list[Reply]) -> Judgement:
-        j = dict(flaw_id=flaw.id, risk_id=flaw.risk_id, flaw_type=flaw.type)
-        if flaw.id in state.found:
-            text = flaw.replies.repeat or (
-                f"We've already been through that one ({self._where(flaw)}: {kind(flaw.type).label}). "
-                "Anything else?"
-            )
-            replies.append(Reply("pm", text))
-            return Judgement(Verdict.REPEAT, **j)
-        state.found.add(flaw.id)
-        replies.append(Reply("pm", flaw.replies.hit))
-        if fix_accepted(flaw, reading.text) and PROPOSAL.search(reading.text):
-            state.fixed.add(flaw.id)
-            replies.append(Reply("pm", flaw.fix.accepted_reply))
-        return Judgement(Verdict.HIT, **j)
-
-    def _where(self, flaw: Flaw) -> str:
-        if flaw.type == T.MISSING_RISK:
-            return f"the missing risk on {flaw.topic}"
-        if flaw.other_risk_id:
-            return f"{flaw.risk_id} and {flaw.other_risk_id}"
-        return flaw.risk_id
+    # -- nothing credited -------------------------------------------------------------------
+    def _supported(self, reading: Reading, t: T) -> bool:
+        """The learner's words (or a sure model) say this is the point, so a defence of it answers them."""
+        return t in reading.cue_types or (
+            reading.confidence >= CONFIDENT and type_for_intent(reading.intent) == t
+        )
 
     def _no_credit(self, state: SessionState, reading: Reading, refs: list[str], types: list[T]) -> Outcome:
         unfound = [f for f in self.s.flaws if f.id not in state.found]
@@ -186,6 +340,8 @@ class Evaluator:
             ref = refs[0]
             state.focus_risk = ref
             on_risk = [f for f in unfound if ref in (f.risk_id, f.other_risk_id)]
+            if reading.is_question and not asserts_flaw(reading):
+                return self._say(Verdict.QUESTION, answer_question(self.s, reading), ref)
             if on_risk:
                 return self._say(Verdict.PARTIAL, on_risk[0].replies.partial, ref, None)
             return self._say(Verdict.UNCLEAR, self.pm.clarify_generic, ref)
@@ -204,6 +360,9 @@ class Evaluator:
                 return self._say(Verdict.PARTIAL, ask, None, t)
             if fact:
                 return self._say(Verdict.QUESTION, fact, None)
+            if not asserts_flaw(reading) or not self._supported(reading, t):
+                return self._say(Verdict.QUESTION if reading.is_question else Verdict.UNCLEAR,
+                                 answer_question(self.s, reading), None)
             if t == T.MISSING_RISK:
                 return self._say(Verdict.FALSE, defences.NO_MISSING, None, t)
             return self._say(Verdict.FALSE, self.pm.defend_generic, None, t)
@@ -214,7 +373,18 @@ class Evaluator:
                 if pair and len(refs) == 1:
                     return self._say(Verdict.PARTIAL, pair[0].replies.partial, ref, t)
             state.focus_risk = None
-            return self._say(Verdict.FALSE, defences.defend(self.s, self.s.row(ref), t, refs), ref, t)
+            row = self.s.row(ref)
+            if reading.is_question and not asserts_flaw(reading):
+                # An honest question about a sound row: the PM's reasons, never a charge.
+                return self._say(Verdict.QUESTION, answer_about_row(self.s, row, reading, t), ref)
+            if not asserts_flaw(reading) or not self._supported(reading, t):
+                return self._say(
+                    Verdict.UNCLEAR,
+                    f"I'm not sure I follow what's wrong with {ref}. Is it the wording, the score, "
+                    "the owner, the actions or when it was last reviewed?",
+                    ref,
+                )
+            return self._say(Verdict.FALSE, defences.defend(self.s, row, t, refs), ref, t)
         return self._say(
             Verdict.UNCLEAR,
             "Sorry, I'm not following. Which risk are you looking at, and what's wrong with it?",

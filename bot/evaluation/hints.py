@@ -47,3 +47,26 @@ def next_hint(s: Scenario, state: SessionState) -> Hint | None:
             f"A good challenge: \"{model_challenge(flaw)}\" Try putting it to the PM."
         )
     return Hint(flaw, level, text)
+
+
+def waiting_for_fixes(s: Scenario, state: SessionState) -> str:
+    """The found flaws still waiting for a fix, by name, so a learner can go back to them."""
+    waiting = [s.flaw(f) for f in state.open_fixes if s.flaw(f) is not None]
+    if not waiting:
+        return ""
+    names = "; ".join(f"{where(f)} ({kind(f.type).label})" for f in waiting)
+    return (f"Waiting for your fix: {names}. Name the risk and say how you'd put it right, "
+            "in any order.")
+
+
+def no_more_hints(s: Scenario, state: SessionState) -> str:
+    unfound = [f for f in s.flaws if f.id not in state.found]
+    waiting = waiting_for_fixes(s, state)
+    if unfound:
+        lead = ("No more hints: the answers for the flaws you haven't found are above. Put them to "
+                "the PM in your own words.")
+    else:
+        lead = "You've found every flaw."
+    if waiting:
+        return f"{lead} {waiting}"
+    return f"{lead} Say \"finish\" for your debrief." if not unfound else lead

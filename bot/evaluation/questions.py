@@ -5,7 +5,8 @@ import re
 
 from bot.evaluation.reading import Reading
 from bot.nlp.patterns import RISK_REF
-from bot.scenarios.model import Row, Scenario
+from bot.scenarios.model import Person, Row, Scenario
+from bot.taxonomy import FlawType as T
 
 _ASPECTS = [
     ("owner", re.compile(r"\b(who|owner|owns|owned|own)\b")),
@@ -28,32 +29,106 @@ def row_card(row: Row) -> str:
     )
 
 
+def _aspect_answer(row: Row, aspect: str) -> str:
+    if aspect == "owner":
+        return f"{row.id} is owned by {row.owner}."
+    if aspect == "score":
+        return f"{row.id} is rated probability {row.probability}, impact {row.impact}, score {row.score}."
+    if aspect == "actions":
+        return f"For {row.id} the response is '{row.response}'. Actions: {row.actions}"
+    if aspect == "review":
+        return f"{row.id} was last reviewed on {row.last_reviewed:%d %B %Y}."
+    return f"{row.id} is {row.status}."
+
+
+_WHY = re.compile(r"\b(why|how come|what makes|is (that|it|this) right|justif|reasoning|basis)\b")
+_TYPES_OF = {
+    "owner": (T.WRONG_OWNER,), "score": (T.UNDERRATED, T.SCORE_MISMATCH, T.NOT_ESCALATED),
+    "actions": (T.MISSING_RESPONSE, T.STRATEGY_MISMATCH), "review": (T.STALE_REVIEW,),
+    "status": (T.CLOSED_WITHOUT_REASON,),
+}
+
+
+def _reasons_or_row(row: Row, low: str) -> str:
+    """"Why is R7 only a 2?" gets the PM's reasons for the row, when he has them."""
+    if _WHY.search(low):
+        for aspect, pattern in _ASPECTS:
+            if pattern.search(low):
+                reason = next((row.defences[t] for t in _TYPES_OF[aspect] if t in row.defences), None)
+                if reason:
+                    return reason
+    return _about_row(row, low)
+
+
 def _about_row(row: Row, low: str) -> str:
     for aspect, pattern in _ASPECTS:
         if pattern.search(low):
-            if aspect == "owner":
-                return f"{row.id} is owned by {row.owner}."
-            if aspect == "score":
-                return (
-                    f"{row.id} is rated probability {row.probability}, impact {row.impact}, "
-                    f"score {row.score}."
-                )
-            if aspect == "actions":
-                return f"For {row.id} the response is '{row.response}'. Actions: {row.actions}"
-            if aspect == "review":
-                return f"{row.id} was last reviewed on {row.last_reviewed:%d %B %Y}."
-            return f"{row.id} is {row.status}."
+            return _aspect_answer(row, aspect)
     return row_card(row)
 
 
-def best_fact(s: Scenario, low: str) -> str | None:
-    """The brief's fact whose keywords the message hits most, if any."""
-    best, best_score = None, 0
+def _fact_scores(s: Scenario, low: str):
     for fact in s.brief.facts:
-        score = sum(2 if " " in k else 1 for k in fact.keywords if k.lower() in low)
+        yield sum(2 if " " in k else 1 for k in fact.keywords if k.lower() in low), fact.answer
+
+
+def best_fact(s: Scenario, low: str, at_least: int = 1) -> str | None:
+    """The brief's fact whose keywords the message hits most, if it hits at least `at_least`."""
+    best, best_score = None, at_least - 1
+    for score, answer in _fact_scores(s, low):
         if score > best_score:
-            best, best_score = fact.answer, score
+            best, best_score = answer, score
     return best
+
+
+# What a question about a row is asking, by the kind of flaw it brushes against.
+_ASPECT_OF = {
+    T.WRONG_OWNER: "owner", T.SCORE_MISMATCH: "score", T.UNDERRATED: "score",
+    T.NOT_ESCALATED: "score", T.MISSING_RESPONSE: "actions", T.STRATEGY_MISMATCH: "actions",
+    T.STALE_REVIEW: "review", T.CLOSED_WITHOUT_REASON: "status",
+}
+
+
+def answer_about_row(s: Scenario, row: Row, reading: Reading, t: T | None) -> str:
+    """An honest answer to a question about a sound row: the brief's fact when the question is
+    about it, else the PM's own reasons for the row, else what the row says."""
+    fact = best_fact(s, reading.low, at_least=2)
+    if fact:
+        return fact
+    if t in row.defences:
+        return row.defences[t]
+    aspect = _ASPECT_OF.get(t)
+    if aspect == "score" and t == T.NOT_ESCALATED:
+        side = "inside" if row.score <= s.tolerance else "above"
+        return (f"{row.id} scores {row.score} ({row.probability} x {row.impact}), {side} the tolerance of "
+                f"{s.tolerance}. Anything above {s.tolerance} goes up: {s.escalation_route}")
+    if aspect:
+        return _aspect_answer(row, aspect)
+    return _about_row(row, reading.low)
+
+
+_STOP = {"the", "a", "an", "and", "or", "of", "to", "for", "on", "in", "is", "it", "we", "was", "be",
+         "has", "have", "did", "do", "does", "with", "by", "at", "this", "that", "what", "who", "why",
+         "how", "when", "were", "are", "any", "there", "our", "project", "risk", "i", "you"}
+
+
+def who_would_know(s: Scenario, low: str) -> Person:
+    """The person whose remit the question touches most; the sponsor when nobody's does."""
+    words = set(_WORD.findall(low)) - _STOP
+    def overlap(p: Person) -> int:
+        return len(words & (set(_WORD.findall(f"{p.role} {p.authority}".lower())) - _STOP))
+    pm = s.persona.name
+    people = [p for p in s.brief.people if p.name != pm] or list(s.brief.people)
+    best = max(people, key=overlap)
+    if overlap(best):
+        return best
+    return next((p for p in people if re.search(r"sponsor|\bsro\b|senior responsible", p.role, re.I)), people[0])
+
+
+def not_in_the_brief(s: Scenario, low: str) -> str:
+    p = who_would_know(s, low)
+    return (f"That's not in what I've got in front of me, I'm afraid. I'd have to check with "
+            f"{p.name} ({p.role}) and come back to you.")
 
 
 def _about_the_register(reading: Reading, low: str) -> bool:
@@ -73,7 +148,7 @@ def answer_question(s: Scenario, reading: Reading) -> str:
     low = reading.low
     best = best_fact(s, low)
     if reading.risk_ids and (best is None or _about_the_register(reading, low)):
-        return " ".join(_about_row(s.row(r), low) for r in reading.risk_ids[:2])
+        return " ".join(_reasons_or_row(s.row(r), low) for r in reading.risk_ids[:2])
     words = set(_WORD.findall(low))
     if best:
         return best
@@ -95,7 +170,4 @@ def answer_question(s: Scenario, reading: Reading) -> str:
         return "Key dates: " + "; ".join(f"{m.name} {m.date:%d %b %Y}" for m in s.brief.milestones)
     if words & {"who", "people", "team", "stakeholders"}:
         return "The team: " + "; ".join(f"{p.name} ({p.role})" for p in s.brief.people)
-    return (
-        "I'd have to check on that. What I know is in the brief (say 'brief' to see it again), "
-        "or ask me about a particular risk."
-    )
+    return not_in_the_brief(s, low)

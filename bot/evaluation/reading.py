@@ -112,9 +112,11 @@ def _described(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     return hits
 
 
-def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
-    """Risk ids named by id/number ("R4", "risk four", "#4", "risks 7 and 10") or by what they
-    are about (an alias, or words of the row's title: "the interface risk")."""
+def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]:
+    """Where each risk is named: (offset, risk id, named by id or number?), in text order.
+
+    Risks are named by id/number ("R4", "risk four", "#4", "risks 7 and 10") or by what they are
+    about (an alias, or words of the row's title: "the interface risk")."""
     ids = {r.id for r in scenario.rows}
     explicit: list[tuple[int, str]] = []
     for m in RISK_REF.finditer(text):
@@ -139,8 +141,13 @@ def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
                 break
     if not explicit and not described:
         described = _described(text, scenario)
+    return sorted([(at, rid, True) for at, rid in explicit] + [(at, rid, False) for at, rid in described])
+
+
+def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
+    """Risk ids named in the text, in order of mention, without repeats."""
     ordered: list[str] = []
-    for _, rid in sorted(explicit + described):
+    for _, rid, _explicit in risk_positions(text, scenario):
         if rid not in ordered:
             ordered.append(rid)
     return ordered

@@ -17,10 +17,13 @@ class Verdict(str, Enum):
     FIX_ACCEPTED = "fix_accepted"
     FIX_REJECTED = "fix_rejected"
     UNCLEAR = "unclear"  # not a challenge the PM can make sense of; does not count against
+    WITHDRAWN = "withdrawn"  # a misread the learner corrected ("I didn't mean R7"): not a challenge
 
 
 # Verdicts that are challenges for scoring and craft (questions and fixes are not).
 CHALLENGE_VERDICTS = {Verdict.HIT, Verdict.PARTIAL, Verdict.FALSE, Verdict.REPEAT}
+# After this many proposals the PM can't accept, the tutor gives a fix away (it no longer scores).
+MAX_FIX_ATTEMPTS = 2
 
 
 @dataclass
@@ -29,17 +32,41 @@ class SessionState:
     fixed: set[str] = field(default_factory=set)
     revealed: set[str] = field(default_factory=set)  # answers given away by the hint ladder
     hint_levels: dict[str, int] = field(default_factory=dict)
-    pending_fix: Optional[str] = None  # flaw the PM conceded and asked a correction for
-    fix_attempts: int = 0
+    # Flaws whose fix the PM asked for in his last reply: an answer that names no row is for these.
+    asked: list[str] = field(default_factory=list)
+    fix_attempts: dict[str, int] = field(default_factory=dict)  # rejected proposals per flaw
+    fix_given: set[str] = field(default_factory=set)  # fixes the tutor gave away after failed attempts
     focus_risk: Optional[str] = None  # risk under discussion after a partial challenge
+    order: list[str] = field(default_factory=list)  # flaws in the order they were found
+
+    def find(self, flaw_id: str) -> None:
+        self.found.add(flaw_id)
+        if flaw_id not in self.order:
+            self.order.append(flaw_id)
+
+    def apply(self, verdict: str, flaw_id: str | None) -> None:
+        """Replay one recorded verdict (in order): the state is derived from the records."""
+        if not flaw_id:
+            return
+        if verdict == Verdict.HIT.value:
+            self.find(flaw_id)
+        elif verdict == Verdict.FIX_ACCEPTED.value:
+            self.fixed.add(flaw_id)
+        elif verdict == Verdict.FIX_REJECTED.value and flaw_id not in self.fixed:
+            self.fix_attempts[flaw_id] = self.fix_attempts.get(flaw_id, 0) + 1
+            if self.fix_attempts[flaw_id] >= MAX_FIX_ATTEMPTS:
+                self.fix_given.add(flaw_id)
+
+    @property
+    def open_fixes(self) -> list[str]:
+        """Conceded flaws still waiting for an agreed fix, oldest first: each stays open until it
+        is fixed or the session ends, whatever else the learner raises meanwhile."""
+        known = self.order + sorted(self.found - set(self.order))
+        return [f for f in known if f in self.found and f not in self.fixed]
 
     def context(self) -> dict:
         """The conversational part, persisted with the session (the rest derives from records)."""
-        return {
-            "pending_fix": self.pending_fix,
-            "fix_attempts": self.fix_attempts,
-            "focus_risk": self.focus_risk,
-        }
+        return {"asked": list(self.asked), "focus_risk": self.focus_risk}
 
 
 @dataclass
@@ -65,6 +92,7 @@ class Reply:
 class Outcome:
     judgements: list[Judgement]
     replies: list[Reply]
+    withdraw_previous: bool = False  # the learner corrected a misread of their last message
 
     @property
     def verdicts(self) -> list[Verdict]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from bot.evaluation.debrief import score
 from bot.evaluation.state import CHALLENGE_VERDICTS, Verdict
 from bot.progress.models import Challenge, Learner, Session, VerdictOverride
-from bot.progress.store import ProgressStore
+from bot.progress.store import ProgressStore, effective_challenges_select
 from bot.scenarios.loader import library
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType, kind
@@ -124,9 +124,10 @@ def challenge_counts(db: DbSession, session_ids: list[int]) -> dict[int, int]:
     row of 500 sessions to count them was 90% of the dashboard's time at 1,000,000 challenges."""
     if not session_ids:
         return {}
-    q = (select(Challenge.session_id, func.count())
-         .where(Challenge.session_id.in_(session_ids), Challenge.verdict != Verdict.QUESTION.value)
-         .group_by(Challenge.session_id))
+    eff = effective_challenges_select().where(Challenge.session_id.in_(session_ids)).subquery()
+    q = (select(eff.c.session_id, func.count())
+         .where(eff.c.verdict.in_([v.value for v in CHALLENGE_VERDICTS]))  # overrides count; fixes don't
+         .group_by(eff.c.session_id))
     return dict(db.execute(q).all())
 
 

@@ -157,19 +157,40 @@ class ProgressStore:
         db.add(Utterance(session_id=session.id, speaker=speaker, text=text, learner_id=learner_id))
 
     @staticmethod
-    def record_judgement(db: DbSession, session: Session, learner_id: str, text: str, judgement, craft: dict | None) -> None:
-        db.add(
-            Challenge(
-                session_id=session.id,
-                learner_id=learner_id,
-                text=text,
-                verdict=judgement.verdict.value,
-                flaw_id=judgement.flaw_id,
-                flaw_type=judgement.flaw_type.value if judgement.flaw_type else None,
-                risk_id=judgement.risk_id,
-                craft=craft,
-            )
+    def record_judgement(db: DbSession, session: Session, learner_id: str, text: str, judgement, craft: dict | None) -> int:
+        c = Challenge(
+            session_id=session.id,
+            learner_id=learner_id,
+            text=text,
+            verdict=judgement.verdict.value,
+            flaw_id=judgement.flaw_id,
+            flaw_type=judgement.flaw_type.value if judgement.flaw_type else None,
+            risk_id=judgement.risk_id,
+            craft=craft,
         )
+        db.add(c)
+        db.flush()
+        return c.id
+
+    def withdraw_charges(self, db: DbSession, challenge_ids: list[int], because: str) -> int:
+        """The learner corrected how their last message was read: its false-challenge charges
+        no longer count. Kept as overrides, so the trainer sees the original verdict and why."""
+        n = 0
+        for c in db.execute(select(Challenge).where(Challenge.id.in_(challenge_ids))).scalars():
+            current = self.effective_verdict(db, c)
+            if current == Verdict.FALSE.value:
+                self.override_verdict(db, c, Verdict.WITHDRAWN.value, "tutor",
+                                      f"The learner corrected how this was read: {because[:300]}")
+                n += 1
+        return n
+
+    @staticmethod
+    def effective_verdict(db: DbSession, c: Challenge) -> str:
+        o = db.execute(
+            select(VerdictOverride).where(VerdictOverride.challenge_id == c.id)
+            .order_by(VerdictOverride.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        return o.verdict if o else c.verdict
 
     @staticmethod
     def record_hint(db: DbSession, session: Session, learner_id: str, flaw_id: str, level: int) -> None:
@@ -180,17 +201,13 @@ class ProgressStore:
     def state_of(db: DbSession, session: Session) -> SessionState:
         state = SessionState()
         for c in ProgressStore.effective_challenges(db, session):  # trainer overrides count
-            if c.verdict == Verdict.HIT.value and c.flaw_id:
-                state.found.add(c.flaw_id)
-            elif c.verdict == Verdict.FIX_ACCEPTED.value and c.flaw_id:
-                state.fixed.add(c.flaw_id)
+            state.apply(c.verdict, c.flaw_id)
         for h in db.execute(select(HintGiven).where(HintGiven.session_id == session.id)).scalars():
             state.hint_levels[h.flaw_id] = max(state.hint_levels.get(h.flaw_id, 0), h.level)
             if h.level >= 3:
                 state.revealed.add(h.flaw_id)
         ctx = session.context or {}
-        state.pending_fix = ctx.get("pending_fix")
-        state.fix_attempts = ctx.get("fix_attempts", 0)
+        state.asked = [f for f in ctx.get("asked") or [] if f in state.found]
         state.focus_risk = ctx.get("focus_risk")
         return state
 
@@ -199,7 +216,7 @@ class ProgressStore:
         return [  # trainer overrides count: the effective verdict
             ChallengeRecord(
                 Verdict(e.verdict), e.challenge.text, e.challenge.risk_id, e.flaw_type, e.challenge.craft,
-                e.challenge.learner_id,
+                e.challenge.learner_id, e.flaw_id,
             )
             for e in ProgressStore.effective_challenges(db, session)
         ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation.evaluator import MAX_FIX_ATTEMPTS, Evaluator
+from bot.evaluation.evaluator import MAX_FIX_ATTEMPTS, Evaluator, fix_accepted, without_question
 from bot.evaluation.reading import read
 from bot.evaluation.state import SessionState, Verdict
 from bot.nlp.patterns import NUMBER_WORDS
@@ -179,7 +179,7 @@ def test_right_risk_without_a_flaw_is_partial(case):
     outcome, state = evaluate(s, f"I'm not happy with {flaw.risk_id}.", "challenge_general", 0.9)
     assert outcome.verdicts == [Verdict.PARTIAL]
     assert outcome.judgements[0].flaw_id is None
-    assert state.found == set() and state.pending_fix is None
+    assert state.found == set() and state.asked == []
     assert state.focus_risk == flaw.risk_id
 
 
@@ -280,8 +280,10 @@ def test_same_hit_twice_is_a_repeat(case):
     evaluate(s, text, intent, 0.9, state)
     evaluate(s, "What's the go-live date?", "ask_question", 0.9, state)  # moves on from the fix
     outcome, _ = evaluate(s, text, intent, 0.9, state)
-    assert outcome.verdicts == [Verdict.REPEAT]
+    # A challenge on a found flaw that carries its fix (the PM asked for one) is judged as the fix.
+    assert outcome.verdicts == [Verdict.FIX_ACCEPTED if fix_accepted(flaw, text) else Verdict.REPEAT]
     assert state.found == {flaw.id}
+    assert "{" not in pm_text(outcome) and flaw.type.value not in pm_text(outcome)
 
 
 # -- proposing fixes -------------------------------------------------------------------------------
@@ -292,17 +294,18 @@ def test_model_answer_is_accepted_as_a_fix(case):
     """After a hit the PM asks for a fix; the scenario's own model answer is accepted."""
     s, flaw = case
     outcome, state = evaluate(s, hit_text(s, flaw), intent_for(flaw.type), 0.9)
-    assert state.pending_fix == flaw.id
+    assert state.asked == [flaw.id] and state.open_fixes == [flaw.id]
     outcome, state = evaluate(s, f"I'd suggest this: {flaw.fix.model_answer}", "propose_fix", 0.9, state)
     assert outcome.verdicts == [Verdict.FIX_ACCEPTED]
-    assert flaw.id in state.fixed
-    assert state.pending_fix is None
+    assert state.fixed == {flaw.id}
+    assert state.asked == [] and state.open_fixes == []
     assert pm_text(outcome) == flaw.fix.accepted_reply
 
 
 @pytest.mark.parametrize("case", flaw_params(), indirect=True)
-def test_irrelevant_fix_is_rejected_then_dropped(case):
-    """An irrelevant proposal is rejected; after two rejections the tutor gives the answer and moves on."""
+def test_irrelevant_fix_is_rejected_then_given_away(case):
+    """An irrelevant proposal is rejected; after two rejections the tutor gives the answer, and
+    the fix stays open (it no longer scores)."""
     s, flaw = case
     _, state = evaluate(s, hit_text(s, flaw), intent_for(flaw.type), 0.9)
     for attempt in range(1, MAX_FIX_ATTEMPTS + 1):
@@ -310,7 +313,8 @@ def test_irrelevant_fix_is_rejected_then_dropped(case):
         assert outcome.verdicts == [Verdict.FIX_REJECTED]
         assert outcome.replies[0].text == flaw.fix.rejected_reply
         assert flaw.id not in state.fixed
-    assert state.pending_fix is None
+        assert state.fix_given == (set() if attempt < MAX_FIX_ATTEMPTS else {flaw.id})
+    assert state.open_fixes == [flaw.id]
     assert outcome.replies[-1].speaker == "tutor"
     assert flaw.fix.model_answer in outcome.replies[-1].text
 
@@ -344,9 +348,14 @@ def test_fix_given_with_the_challenge_counts_at_once(seed):
     flaw = next(f for f in s.flaws if f.type == T.SCORE_MISMATCH)
     text = f"On {flaw.risk_id}, 3 x 4 is 12, not 7, so it should be scored 12."
     outcome, state = evaluate(s, text, intent_for(T.SCORE_MISMATCH), 0.9)
-    assert outcome.verdicts == [Verdict.HIT]
+    assert outcome.verdicts == [Verdict.HIT, Verdict.FIX_ACCEPTED]
+    assert [j.flaw_id for j in outcome.judgements] == [flaw.id, flaw.id]
     assert state.fixed == {flaw.id}
-    assert state.pending_fix is None
+    assert state.asked == []
+    assert pm_text(outcome).endswith(flaw.fix.accepted_reply)
+    # no closing question the learner has already answered
+    assert outcome.replies[0].text == without_question(flaw.replies.hit)
+    assert not outcome.replies[0].text.rstrip().endswith("?")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -359,7 +368,7 @@ def test_challenge_on_another_risk_moves_on_from_the_pending_fix(seed):
     outcome, state = evaluate(s, hit_text(s, score), intent_for(T.SCORE_MISMATCH), 0.9, state)
     assert outcome.verdicts == [Verdict.HIT]
     assert state.found == {owner.id, score.id}
-    assert state.pending_fix == score.id
+    assert state.asked == [score.id] and state.open_fixes == [owner.id, score.id]
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -376,7 +385,7 @@ def test_challenge_elsewhere_while_a_fix_is_pending_is_judged_as_a_challenge(sid
             if other is pending:
                 continue
             _, state = evaluate(s, hit_text(s, pending), intent_for(pending.type), 0.9)
-            assert state.pending_fix == pending.id
+            assert state.asked == [pending.id]
             outcome, state = evaluate(s, hit_text(s, other), intent_for(other.type), 0.9, state)
             assert outcome.verdicts == [Verdict.HIT], (pending.id, other.id)
             assert outcome.judgements[0].flaw_id == other.id

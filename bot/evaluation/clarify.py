@@ -1,0 +1,48 @@
+"""A learner correcting how their last message was read: "Sorry, I didn't mean R7, I meant...".
+
+A correction withdraws the misread (it is not a second charge), and what follows it is read as
+the point the learner meant.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CORRECTION = re.compile(
+    r"(?:\bi\s*|\bsorry,?\s+)(?:was|'?m|am|did|do)?\s*(?:n'?t|not)\s+"
+    r"(mean(ing)?(?! to\b)|quer(y|ying)|ask(ing)? about|talk(ing)? about|question(ing)?|challeng(e|ing)|"
+    r"refer(ring)? to|on about)\b"
+    r"|\bnot what i (meant|said|was (asking|saying))\b|\byou('?ve| have)? misunderstood\b"
+    r"|\byou misread\b|\bthat'?s not my point\b"
+    r"|^\W*(?:(?:sorry|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|i was (?:talking|asking) about\b)",
+    re.IGNORECASE,
+)
+# Where the learner turns to what they did mean.
+MEANT = re.compile(
+    r"\b(i (meant|mean|was (talking|asking|thinking) about|am (talking|asking) about|'?m (talking|asking) about)"
+    r"|what i (meant|mean) (was|is)|my point (was|is)|rather|instead)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]+\s*")
+
+
+@dataclass
+class Correction:
+    withdrawn: str  # the words that take back the misread ("I didn't mean R7")
+    rest: str  # what the learner did mean, to be read as a message of its own
+
+
+def correction(text: str) -> Correction | None:
+    text = text.replace("\u2019", "'")
+    m = CORRECTION.search(text)
+    if m is None:
+        return None
+    # The sentence holding the correction is withdrawn up to where the learner says what they meant.
+    starts = [0] + [e.end() for e in _SENTENCE_END.finditer(text) if e.end() <= m.start()]
+    start = starts[-1]
+    end_m = _SENTENCE_END.search(text, m.end())
+    end = end_m.end() if end_m else len(text)
+    meant = MEANT.search(text, m.end(), end)
+    if meant:
+        end = meant.start()
+    return Correction(withdrawn=text[start:end], rest=(text[:start] + " " + text[end:]).strip())

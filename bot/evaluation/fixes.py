@@ -1,0 +1,110 @@
+"""Fixes: what counts as an acceptable correction, and which open fix a message is about.
+
+Every conceded flaw keeps an open fix until the learner fixes it or the session ends. A message
+can carry fixes for several flaws (each found by the row it names, or by the missing risk it
+talks about), or answer the PM's last question without naming anything.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bot.nlp.patterns import RISK_REF
+from bot.scenarios.model import Flaw
+from bot.taxonomy import FlawType as T
+from bot.taxonomy import kind
+
+# Markers of a message that proposes something rather than alleging a new flaw.
+PROPOSAL = re.compile(
+    r"\b(should|could|would|let'?s|propose|suggest|recommend|instead|how about|why not|i'?d|"
+    r"we need to|needs? to|make it|move it|change it|set it|reword|rewrite|log it|raise it|"
+    r"escalate it|merge|reopen|re-open|assign|give it|owns? it|take it|goes to|go to|"
+    r"rescore|re-score|re-rate|rerate)\b",
+    re.IGNORECASE,
+)
+# A fix often starts with what to do: "escalate to Angela's board", "p4 x i4 = 16", "Kieran owns r12".
+_DOING = re.compile(
+    r"^\W*(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|rewrite|add|"
+    r"reopen|re-open|keep|merge|assign|log|raise|rescore|re-score|score|rate|change|set|put|make|"
+    r"give|transfer|accept|reduce|replace|split|drop|delete|remove|update|review|agree|book|ask|"
+    r"get|name|write|record|report|reassign|combine|fold|open)\b",
+    re.IGNORECASE,
+)
+_RATING = re.compile(r"\bp\s*\d\s*(x|\*|×)\s*i\s*\d|=\s*\d{1,2}\b|\b(score|rate|rating) (it |of )?(at |to )?\d{1,2}\b",
+                     re.IGNORECASE)
+
+
+def is_proposal(text: str, intent: str | None = None) -> bool:
+    return bool(
+        intent == "propose_fix" or PROPOSAL.search(text) or _DOING.search(text) or _RATING.search(text)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _term(word: str) -> re.Pattern:
+    """A fix term matches at the start of a word ("mitigat" in "mitigation", "now" not in "know"),
+    and a number only as a whole number (a "4" is not in "14 December")."""
+    w = word.lower()
+    left = r"(?<![\w])" if w[:1].isalnum() else ""
+    right = r"(?![\d])" if w[-1:].isdigit() else ""
+    return re.compile(left + re.escape(w) + right)
+
+
+def fix_accepted(flaw: Flaw, text: str) -> bool:
+    # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
+    low = RISK_REF.sub(" ", text).lower()
+    return all(any(_term(word).search(low) for word in group) for group in flaw.fix.accept)
+
+
+def mentions_missing(flaw: Flaw, text: str) -> bool:
+    low = text.lower()
+    return any(k.lower() in low for k in flaw.keywords)
+
+
+def fix_question(flaw: Flaw) -> str:
+    return flaw.fix.ask or kind(flaw.type).fix_question
+
+
+def where(flaw: Flaw) -> str:
+    """The flaw as the PM names it in conversation: a row, a pair, or the missing risk's topic."""
+    if flaw.type == T.MISSING_RISK:
+        return f"the {flaw.topic} risk"
+    if flaw.other_risk_id:
+        return f"{flaw.risk_id} and {flaw.other_risk_id}"
+    return flaw.risk_id
+
+
+@dataclass
+class Part:
+    """The stretch of a message that is about one open fix (or, with flaw None, about other rows)."""
+
+    flaw: Flaw | None
+    text: str
+
+
+def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: list[Flaw]) -> list[Part]:
+    """Cut a message where it moves from one open fix's row to another row: "r6 to the board
+    on 1 Dec. r4 review this week" gives R6's fix and R4's fix their own words. Text before the
+    first row named goes with it; rows named only by an alias don't cut (they are arguments)."""
+    row_flaw = {}
+    for f in open_flaws:
+        for rid in (f.risk_id, f.other_risk_id):
+            if rid:
+                row_flaw.setdefault(rid, f)
+    cuts: list[tuple[int, Flaw | None]] = []
+    for at, rid, explicit in positions:
+        owner = row_flaw.get(rid)
+        if owner is None and not explicit:
+            continue
+        if cuts and cuts[-1][1] is owner:
+            continue
+        cuts.append((at, owner))
+    if not cuts:
+        return [Part(None, text)]
+    parts = []
+    for n, (at, owner) in enumerate(cuts):
+        start = 0 if n == 0 else at
+        end = cuts[n + 1][0] if n + 1 < len(cuts) else len(text)
+        parts.append(Part(owner, text[start:end]))
+    return parts
