@@ -69,8 +69,11 @@ test-unit: $(SPACY)
 test-nlu: $(MODEL)
 	$(BIN)/pytest -q tests/nlu
 
+# Both evaluations always run; the target fails if either misses its target.
 evaluate: $(MODEL)
-	$(BIN)/python tests/nlu/evaluate_heldout.py --model $(MODEL) --out results/evaluation
+	rc=0; $(BIN)/python tests/nlu/evaluate_heldout.py --model $(MODEL) --out results/evaluation || rc=1; \
+	$(BIN)/python tests/nlu/evaluate_conversations.py --model $(MODEL) --out results/evaluation || rc=1; \
+	exit $$rc
 
 test-core: $(MODEL)
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet

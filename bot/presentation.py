@@ -1,6 +1,8 @@
 """How the brief, the register and progress read in a chat."""
 from __future__ import annotations
 
+import re
+
 from bot.scenarios.model import Row, Scenario
 
 
@@ -42,6 +44,26 @@ def brief_text(s: Scenario) -> str:
     return "\n".join(lines)
 
 
+def _first_sentences(text: str, n: int) -> str:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z£0-9])", text.strip())
+    return " ".join(parts[:n])
+
+
+def brief_card(s: Scenario) -> str:
+    """The opening's short brief: enough to read the register by; the rest is one word away."""
+    b = s.brief
+    dated = sorted(b.milestones, key=lambda m: m.date)
+    coming = [m for m in dated if m.date >= s.as_of][:4] or dated[-3:]
+    return "\n".join([
+        f"Project brief: {b.project} ({b.organisation})",
+        _first_sentences(b.overview, 2),
+        f"Budget: {_first_sentences(b.budget, 1)}",
+        "Coming up: " + "; ".join(f"{m.name} {m.date:%d %b %Y}" for m in coming),
+        f"Tolerance: scores above {s.tolerance} are escalated. Today is {s.as_of:%d %B %Y}.",
+        "The people, suppliers, dates and recent events are in the full brief: say \"brief\".",
+    ])
+
+
 def row_line(r: Row) -> str:
     return (
         f"{r.id} {r.title} | P{r.probability} x I{r.impact} = {r.score} | Owner: {r.owner} | "
@@ -64,8 +86,8 @@ def register_data(s: Scenario) -> dict:
 
 
 HOW_TO_PLAY = (
-    "You're the PMO. The Project Manager will walk you through their risk register. Challenge "
-    "anything that isn't right: name the risk (\"R4\", \"the supplier one\") and say what's wrong "
-    "and why. Ask the PM about the project any time. Say \"hint\" if you're stuck, \"progress\" to "
-    "see how you're doing, \"register\" or \"brief\" to see them again, and \"finish\" for your debrief."
+    "You're the PMO. Challenge anything in the PM's register that isn't right: name the risk "
+    "(\"R4\", \"the supplier one\") and say what's wrong and why; when he agrees, tell him how "
+    "you'd fix it (now or later, naming the risk). Ask him about the project any time. "
+    "\"hint\", \"progress\", \"brief\", \"register\" and \"finish\" do what they say."
 )

@@ -92,7 +92,7 @@ class Tutor:
         s = variant(scenario_id, seed)
         replies = [
             tutor(f"Scenario: {s.title}. {show.HOW_TO_PLAY}"),
-            tutor(show.brief_text(s)),
+            tutor(show.brief_card(s)),
             Reply("pm", s.persona.opening),
             Reply("pm", show.register_text(s), data=show.register_data(s)),
         ]

@@ -8,18 +8,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_REF = r"(?:r\s?\d{1,2}|risk \d{1,2})"
 CORRECTION = re.compile(
     r"(?:\bi\s*|\bsorry,?\s+)(?:was|'?m|am|did|do)?\s*(?:n'?t|not)\s+"
     r"(mean(ing)?(?! to\b)|quer(y|ying)|ask(ing)? about|talk(ing)? about|question(ing)?|challeng(e|ing)|"
     r"refer(ring)? to|on about)\b"
     r"|\bnot what i (meant|said|was (asking|saying))\b|\byou('?ve| have)? misunderstood\b"
-    r"|\byou misread\b|\bthat'?s not my point\b"
-    r"|^\W*(?:(?:sorry|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|i was (?:talking|asking) about\b)",
+    r"|\byou misread\b|\bthat'?s not my point\b|\bi wasn'?t clear\b|\bto be clear\b"
+    r"|\b(wasn'?t|isn'?t|not) (meant as )?(a|an) (new )?(challenge|point|complaint)\b"
+    r"|\bnot (a|an) (change|challenge|point) (to|on|about)\b"
+    r"|\b" + _REF + r",? not " + _REF + r"\b|\btypo\b"
+    r"|\bi meant\b[^.?!]{0,80}\bnot " + _REF + r"\b"
+    r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)",
+    re.IGNORECASE,
+)
+# "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.
+DISOWN = re.compile(
+    r"\b(?:not|wasn'?t|isn'?t|didn'?t mean|did not mean|rather than|instead of)\s+(?:(?:a|an) (?:new )?(?:change|challenge|point) "
+    r"(?:to|on|about)\s+)?(" + _REF + r")\b",
     re.IGNORECASE,
 )
 # Where the learner turns to what they did mean.
 MEANT = re.compile(
-    r"\b(i (meant|mean|was (talking|asking|thinking) about|am (talking|asking) about|'?m (talking|asking) about)"
+    r"\b((i )?meant\b|i (mean|was (talking|asking|thinking) about|am (talking|asking) about|'?m (talking|asking) about)"
     r"|what i (meant|mean) (was|is)|my point (was|is)|rather|instead)\b",
     re.IGNORECASE,
 )
@@ -30,6 +41,7 @@ _SENTENCE_END = re.compile(r"[.!?;\n]+\s*")
 class Correction:
     withdrawn: str  # the words that take back the misread ("I didn't mean R7")
     rest: str  # what the learner did mean, to be read as a message of its own
+    disowned: str = ""  # the risks the learner says they did not mean: "R7" in "I didn't mean R7"
 
 
 def correction(text: str) -> Correction | None:
@@ -45,4 +57,6 @@ def correction(text: str) -> Correction | None:
     meant = MEANT.search(text, m.end(), end)
     if meant:
         end = meant.start()
-    return Correction(withdrawn=text[start:end], rest=(text[:start] + " " + text[end:]).strip())
+    # "I didn't mean R7" disowns the risk; "I wasn't querying the arithmetic on R7" only the arithmetic.
+    disowned = " ".join(d.group(1) for d in DISOWN.finditer(text))
+    return Correction(withdrawn=text[start:end], rest=(text[:start] + " " + text[end:]).strip(), disowned=disowned)

@@ -50,6 +50,9 @@ _CUES: dict[T, list[str]] = {
         r"more likely than", r"higher than (a|\d)",
         r"(probability|likelihood|impact) (should|ought to|must) be", r"\bdefensible\b", r"wishful",
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
+        r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
+        r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
+        r"\bat least (a )?\d\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
         r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
@@ -68,6 +71,9 @@ _CUES: dict[T, list[str]] = {
         r"no (real|proper|actual|concrete|specific|named|dated) (actions?|mitigations?|response|plan|steps)",
         r"nothing to (check|track)", r"how will we know", r"monitor(ing)? closely", r"\bactoins?\b",
         r"(named|dated),? (and )?(named|dated) actions",
+        r"(isn'?t|is not|not|no) (a |an )?(real |proper |actual )?(plan|mitigation|action)\b",
+        r"keep(ing)? (it )?under review", r"\bactions? (should |needs to |must )?(sits?|be|go|is) with\b",
+        r"can'?t (deliver|carry out|do) (the|that|this|it)", r"who (will|would|is going to) (actually )?do (it|that|this)",
     ],
     T.STRATEGY_MISMATCH: [
         r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency",
@@ -87,7 +93,9 @@ _CUES: dict[T, list[str]] = {
     T.DUPLICATE: [
         r"duplicat", r"same (risk|thing|event|as)", r"(twice|two times)", r"overlap",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
-        r"merge", r"combine",
+        r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
+        r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
+        r"\bboth (rows|risks|entries|lines)\b",
     ],
     T.MISSING_RISK: [
         r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
@@ -108,7 +116,7 @@ _CUES: dict[T, list[str]] = {
         r"escalat", r"toleran", r"threshold", r"(the |programme |project )board", r"\bsro\b",
         r"above (the )?(limit|level|tolerance|threshold|15|12)", r"exceed", r"\bsponsor\b",
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
-        r"escal(?!at)", r"breach", r"over (the )?(limit|threshold)", r"project level",
+        r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
     ],
 }
 
@@ -126,6 +134,7 @@ _TOPIC_ONLY = {
     r"sums?\b", r"review date", r"last (reviewed|looked at|updated|review)", r"last review",
     r"\bmissing\b", r"what about", r"\bcertain(ty)?\b", r"issue log", r"\ban issue\b",
     r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
+    r"(holds|hold|holding) the .{0,20}contract",
 }
 CHALLENGE_CUES: dict[T, list[re.Pattern]] = {
     t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY] for t, ps in _CUES.items()

@@ -14,7 +14,7 @@ import re
 
 from bot.evaluation import defences
 from bot.evaluation.clarify import correction
-from bot.evaluation.cues import challenge_cue_scores
+from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.fixes import (
     Part,
     fix_accepted,
@@ -43,10 +43,11 @@ __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "fix_accepted"]
 
 # A question that leads with the answer ("Isn't R3 scored wrong?") asserts a flaw.
 LEADING = re.compile(
-    r"^\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
+    r"(?:^|\b(?:but|so|and)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
     r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
     re.IGNORECASE,
 )
+NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
 DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 _TRAILING_QUESTION = re.compile(r"(?<=[.!])\s+[^.!?]*\?\s*$")
@@ -65,11 +66,29 @@ def asserts_flaw(reading: Reading) -> bool:
     if challenge_cue_scores(text) or DOUBT.search(text):
         return True
     sentences = _sentences(text) or [text]
-    if any(LEADING.match(x) for x in sentences):
+    if any(LEADING.search(x) for x in sentences):
+        return True
+    # A statement that something is absent or off ("I can't see a fallback") claims too.
+    if any(not x.endswith("?") and NEGATION.search(x) and cue_scores(x) for x in sentences):
         return True
     if not any(x.endswith("?") for x in sentences) and not QUESTION_START.match(text):
         return reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")
     return False
+
+
+_PAIR = re.compile(r"\b(?:p\s*)?([1-5])\s*(?:x|×|\*|times)\s*(?:i\s*)?([1-5])\b", re.IGNORECASE)
+_PROBABILITY = re.compile(r"\b(?:probability|prob|likelihood|p)\s*(?:of |to |at |should be |shd be |= ?)?([1-5])\b", re.IGNORECASE)
+
+
+def rates_higher(text: str, row) -> bool:
+    """Does the message rate the row higher than the register does ("4 x 4 = 16", "prob 4")?"""
+    if row is None:
+        return False
+    pairs = [(int(p), int(i)) for p, i in _PAIR.findall(text)]
+    if any(p * i > row.score and (p, i) != (row.probability, row.impact) and p >= row.probability
+           and i >= row.impact for p, i in pairs):
+        return True
+    return any(int(p) > row.probability for p in _PROBABILITY.findall(text))
 
 
 def without_question(text: str) -> str:
@@ -100,10 +119,12 @@ class Evaluator:
                                  "mean, and what's the problem with it?")],
                     withdraw_previous=True,
                 )
-            # Risks named in the withdrawn words are not what the learner meant.
-            dropped = set(read(corr.withdrawn, self.s).risk_ids)
+            # A risk the learner disowns is not what they meant; one named in passing still is.
+            dropped = self._named(corr.disowned)
+            context = [r for r in read(corr.withdrawn, self.s).risk_ids if r not in dropped]
             reading = read(corr.rest, self.s)
             reading.risk_ids = [r for r in reading.risk_ids if r not in dropped or r in self._named(corr.rest)]
+            reading.risk_ids = reading.risk_ids or context
         judged, replies, rest = self._fixes(state, reading)
         if rest is not None:
             more = self._point(state, rest)
@@ -117,6 +138,8 @@ class Evaluator:
 
     def _after(self, state: SessionState, judged: list[Judgement]) -> None:
         """Which fixes the PM is now waiting on: those he just asked for, else the same as before."""
+        about = [j.flaw_id for j in judged if j.flaw_id]
+        state.recent = list(dict.fromkeys(about)) or ([] if judged else state.recent)
         hits = [j.flaw_id for j in judged if j.verdict == Verdict.HIT and j.flaw_id not in state.fixed]
         challenged = any(j.verdict in CHALLENGE_VERDICTS for j in judged)
         if hits:
@@ -138,8 +161,10 @@ class Evaluator:
         missing = [f for f in open_flaws if f.type == T.MISSING_RISK and mentions_missing(f, text)]
         if not named and missing:
             named = [Part(f, text) for f in missing]
+        asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
+        if asked and not self._named(text) and any(fix_accepted(f, text) for f in asked if f):
+            named = []  # the answer to the PM's question; rows it mentions are its arguments
         if not named:
-            asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
             return self._answer_to_pm(state, reading, [f for f in asked if f is not None])
 
         judged: list[Judgement] = []
@@ -147,13 +172,20 @@ class Evaluator:
         leftover: list[str] = [p.text for p in parts if p.flaw is None]
         whole = len(named) == 1 and len(parts) == 1
         for part in named:
-            sub = reading if whole else read(part.text, self.s)
+            sub = reading if whole else read(part.text, self.s, reading.intent, reading.confidence)
             j, r = self._fix_or_point(state, part.flaw, sub)
             if j is None:
                 leftover.append(part.text)
                 continue
             judged.append(j)
             replies += r
+            # "...and the backfill action should sit with David, as Joanne can't release staff":
+            # a new flaw raised inside a fix is credited too.
+            new = [f for f in self._candidates(sub, sub.risk_ids, list(sub.types)) if f.id not in state.found]
+            for f in new:
+                state.find(f.id)
+                judged.append(Judgement(Verdict.HIT, f.id, f.risk_id, f.type))
+            replies += self._concede(state, new, sub)
         if not judged:
             return [], [], reading
         rest = read(" ".join(x.strip() for x in leftover if x.strip()), self.s)
@@ -166,7 +198,7 @@ class Evaluator:
         again, a question about it, or (None) a new point about that row."""
         proposal = is_proposal(reading.text, reading.intent)
         restated = flaw.type in reading.cue_types  # the same point again, in its own words
-        if fix_accepted(flaw, reading.text) and (proposal or flaw.id in state.asked or not restated):
+        if fix_accepted(flaw, reading.text) and (proposal or not restated):
             return self._accept(state, flaw)
         if self._credits_new_flaw(state, reading):
             return None, []
@@ -200,8 +232,8 @@ class Evaluator:
                 replies += r
             rest = text[first:] + " " + " ".join(self._raises_missing_risk(state, answer))
             return judged, replies, (read(rest, self.s) if re.search(r"\w", rest) else None)
-        if not asked or self._credits_new_flaw(state, reading):
-            return [], [], reading
+        if not asked or first < len(text) or self._credits_new_flaw(state, reading):
+            return [], [], reading  # about another row: a new point, not the answer
         if not is_proposal(text, reading.intent):
             if reading.is_question or (reading.asks_about_project and reading.confidence >= CONFIDENT):
                 return [], [], reading
@@ -264,6 +296,10 @@ class Evaluator:
         refs = list(reading.risk_ids)
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
+        elif not refs and types and not reading.is_question:
+            # "It should be 12, so 3 x 4 = 12": still about the flaw the last turn was about.
+            recent = [self.s.flaw(f) for f in state.recent]
+            refs = [r for f in recent if f and f.type in types for r in (f.risk_id, f.other_risk_id) if r]
 
         judged: list[Judgement] = []
         replies: list[Reply] = []
@@ -325,6 +361,8 @@ class Evaluator:
                     out.append(flaw)
             elif flaw.risk_id in refs and flaw.type in types:
                 out.append(flaw)
+            elif flaw.type == T.UNDERRATED and flaw.risk_id in refs and rates_higher(reading.text, self.s.row(flaw.risk_id)):
+                out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
         return out
 
     # -- nothing credited -------------------------------------------------------------------
@@ -350,6 +388,8 @@ class Evaluator:
             # "Can I ask what the tolerance is for escalation?" may be a question or the start of
             # a challenge: when the brief answers it, the PM gives the facts either way.
             fact = best_fact(self.s, reading.low) if reading.is_question and t != T.MISSING_RISK else None
+            if reading.is_question and not asserts_flaw(reading):
+                return self._say(Verdict.QUESTION, fact or answer_question(self.s, reading), None)
             if any(f.type == t for f in unfound):
                 if t == T.MISSING_RISK:
                     ask = "Which risk do you think we've left out, and why does it matter here?"
@@ -374,6 +414,8 @@ class Evaluator:
                     return self._say(Verdict.PARTIAL, pair[0].replies.partial, ref, t)
             state.focus_risk = None
             row = self.s.row(ref)
+            if t == T.SCORE_MISMATCH and row.score == row.probability * row.impact and rates_higher(reading.text, row):
+                t = T.UNDERRATED  # the sum is right: the point is that the rating is too low
             if reading.is_question and not asserts_flaw(reading):
                 # An honest question about a sound row: the PM's reasons, never a charge.
                 return self._say(Verdict.QUESTION, answer_about_row(self.s, row, reading, t), ref)

@@ -20,12 +20,13 @@ PROPOSAL = re.compile(
     r"\b(should|could|would|let'?s|propose|suggest|recommend|instead|how about|why not|i'?d|"
     r"we need to|needs? to|make it|move it|change it|set it|reword|rewrite|log it|raise it|"
     r"escalate it|merge|reopen|re-open|assign|give it|owns? it|take it|goes to|go to|"
-    r"rescore|re-score|re-rate|rerate)\b",
+    r"rescore|re-score|re-rate|rerate|reassign|re-assign|escalate|replace (it|them)|correct it|"
+    r"change the|take it to|put it (in|on|to)|shd|add (it|a))\b",
     re.IGNORECASE,
 )
 # A fix often starts with what to do: "escalate to Angela's board", "p4 x i4 = 16", "Kieran owns r12".
 _DOING = re.compile(
-    r"^\W*(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|rewrite|add|"
+    r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|rewrite|add|"
     r"reopen|re-open|keep|merge|assign|log|raise|rescore|re-score|score|rate|change|set|put|make|"
     r"give|transfer|accept|reduce|replace|split|drop|delete|remove|update|review|agree|book|ask|"
     r"get|name|write|record|report|reassign|combine|fold|open)\b",
@@ -35,9 +36,15 @@ _RATING = re.compile(r"\bp\s*\d\s*(x|\*|×)\s*i\s*\d|=\s*\d{1,2}\b|\b(score|rate
                      re.IGNORECASE)
 
 
+# "Hannah to publish the timetable by 25 September": an action with an actionee and a date.
+_ACTION = re.compile(r"\bto [a-z]+\b[^.;?]{0,120}\bby (\d|end|the end|mon|tue|wed|thu|fri|next|this|close)",
+                     re.IGNORECASE)
+
+
 def is_proposal(text: str, intent: str | None = None) -> bool:
     return bool(
         intent == "propose_fix" or PROPOSAL.search(text) or _DOING.search(text) or _RATING.search(text)
+        or _ACTION.search(text)
     )
 
 
@@ -51,9 +58,20 @@ def _term(word: str) -> re.Pattern:
     return re.compile(left + re.escape(w) + right)
 
 
+# What fast typists write for the words fixes are made of.
+_SHORTHAND = {
+    "bc": "because", "b/c": "because", "cos": "because", "coz": "because", "w/": "with ", "w": "with",
+    "wk": "week", "wks": "weeks", "shd": "should", "esc": "escalate", "rpt": "report", "mgr": "manager",
+    "ppl": "people", "asap": "as soon as possible", "hr": "hr", "tmrw": "tomorrow", "mtg": "meeting",
+    "prob": "probability", "imp": "impact", "acc": "accept", "rev": "review", "reqd": "required",
+}
+_SHORT = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w/])")
+
+
 def fix_accepted(flaw: Flaw, text: str) -> bool:
     # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
     low = RISK_REF.sub(" ", text).lower()
+    low = low + " " + _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low)
     return all(any(_term(word).search(low) for word in group) for group in flaw.fix.accept)
 
 
@@ -83,6 +101,18 @@ class Part:
     text: str
 
 
+_CLAUSE = re.compile(r"[.;:,!?\n]|\b(and|also|then|plus)\b", re.IGNORECASE)
+
+
+def _clause_start(text: str, at: int, floor: int) -> int:
+    """Where the clause naming a row at `at` begins (within 40 characters, after `floor`)."""
+    window_start = max(floor, at - 40)
+    last = None
+    for m in _CLAUSE.finditer(text, window_start, at):
+        last = m
+    return last.end() if last else at
+
+
 def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: list[Flaw]) -> list[Part]:
     """Cut a message where it moves from one open fix's row to another row: "r6 to the board
     on 1 Dec. r4 review this week" gives R6's fix and R4's fix their own words. Text before the
@@ -102,6 +132,8 @@ def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: 
         cuts.append((at, owner))
     if not cuts:
         return [Part(None, text)]
+    # A cut goes back to the start of the clause: "...; and merge R9 into R3" keeps "merge" with R9.
+    cuts = [(_clause_start(text, at, cuts[n - 1][0] if n else 0), owner) for n, (at, owner) in enumerate(cuts)]
     parts = []
     for n, (at, owner) in enumerate(cuts):
         start = 0 if n == 0 else at

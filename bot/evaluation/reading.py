@@ -33,6 +33,13 @@ COMPLAINT = re.compile(
 )
 
 
+def info_question(text: str) -> bool:
+    """A request for facts ("Sorry, I'm new. Who holds the Calder contract?"): its questions
+    ask who/what/when/how much, and nothing in it complains."""
+    asked = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.endswith("?")]
+    return bool(asked) and all(INFO_QUESTION.match(x) for x in asked) and not COMPLAINT.search(text)
+
+
 @dataclass
 class Reading:
     text: str
@@ -160,13 +167,18 @@ def read(
     confidence: float = 0.0,
 ) -> Reading:
     cues = cue_scores(text)
-    if intent == "ask_question" and confidence >= PLAUSIBLE and INFO_QUESTION.match(text) and not COMPLAINT.search(text):
-        # Topic words in a plain question ("who owns the contingency?") are not cues; "by when?" still is.
-        cues = challenge_cue_scores(text)
-    by_cue = sorted(cues, key=lambda t: -cues[t])
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
+    if info_question(text):
+        # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
+        # a challenge intent with nothing in the words behind it is not the learner's point.
+        cues = challenge_cue_scores(text)
+        if model_type not in cues:
+            model_type = None
+    by_cue = sorted(cues, key=lambda t: -cues[t])
     types: list[FlawType] = []
-    if model_type and confidence >= CONFIDENT:
+    # A sure model leads, unless none of the learner's words support its reading and some
+    # support another: then the PM answers the point the words make ("R7 at 2 looks light").
+    if model_type and confidence >= CONFIDENT and (model_type in cues or not cues):
         types.append(model_type)
     types += [t for t in by_cue if t not in types]
     if model_type and model_type not in types:

@@ -37,6 +37,7 @@ class SessionState:
     fix_attempts: dict[str, int] = field(default_factory=dict)  # rejected proposals per flaw
     fix_given: set[str] = field(default_factory=set)  # fixes the tutor gave away after failed attempts
     focus_risk: Optional[str] = None  # risk under discussion after a partial challenge
+    recent: list[str] = field(default_factory=list)  # flaws the last turn was about ("it should be 12")
     order: list[str] = field(default_factory=list)  # flaws in the order they were found
 
     def find(self, flaw_id: str) -> None:
@@ -66,7 +67,7 @@ class SessionState:
 
     def context(self) -> dict:
         """The conversational part, persisted with the session (the rest derives from records)."""
-        return {"asked": list(self.asked), "focus_risk": self.focus_risk}
+        return {"asked": list(self.asked), "focus_risk": self.focus_risk, "recent": list(self.recent)}
 
 
 @dataclass

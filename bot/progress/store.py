@@ -209,6 +209,7 @@ class ProgressStore:
         ctx = session.context or {}
         state.asked = [f for f in ctx.get("asked") or [] if f in state.found]
         state.focus_risk = ctx.get("focus_risk")
+        state.recent = [f for f in ctx.get("recent") or [] if f in state.found]
         return state
 
     @staticmethod

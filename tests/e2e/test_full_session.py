@@ -112,7 +112,7 @@ def test_bad_input_gets_a_clear_reply_and_breaks_nothing(stack):
         reply = stack.say(learner, message)
         assert texts(reply), f"no reply to {message[:20]!r}"
         assert "Traceback" not in joined(reply)
-    assert "0 of 8 flaws found" in joined(stack.say(learner, "progress"))
+    assert "0 of 10 flaws found" in joined(stack.say(learner, "progress"))
     assert stack.api("/api/sessions/999999").status_code == 404
     assert stack.api("/api/sessions/abc").status_code == 404
     assert stack.api("/api/learners/nobody/sessions").status_code == 404

@@ -211,11 +211,12 @@ def play(case: Case, intent: str | None, confidence: float) -> Result:
     routed = intent in TO_EVALUATOR
     if routed:
         ctx = case.context
-        state = SessionState(
-            found=set(ctx.get("found") or []),
-            pending_fix=ctx.get("pending_fix"),
-            focus_risk=ctx.get("focus"),
-        )
+        state = SessionState(focus_risk=ctx.get("focus"))
+        for f in ctx.get("found") or []:
+            state.find(f)
+        if ctx.get("pending_fix"):  # the PM conceded that flaw and asked for its fix
+            state.find(ctx["pending_fix"])
+            state.asked = [ctx["pending_fix"]]
         outcome = Evaluator(s).evaluate(state, read(case.text, s, intent, confidence))
         replies = [r.text for r in outcome.replies]
         for j in outcome.judgements:

@@ -6,6 +6,7 @@ import time
 
 import requests
 from tg_fakebot import TOKEN, basic_group, message, sticker, user
+from tg_harness import holds, listening
 
 from bot.channels.telegram import Config, PacedRateLimiter, TelegramBridge
 from bot.progress.store import ProgressStore
@@ -21,7 +22,9 @@ def test_start_up_registers_the_commands_and_polls(api, bridge, fake_rasa):
     assert commands == ["start", "scenarios", "register", "hint", "progress", "finish", "help"]
     group = next(c for c in menus if (c.params.get("scope") or {}).get("type") == "all_group_chats")
     assert "leaderboard" in [c["command"] for c in group.params["commands"]]
-    assert api.calls_of("getUpdates")
+    # the harness already waited for one getUpdates; polling goes on, long-polling as configured
+    api.wait_for(lambda c: len(api.calls_of("getUpdates")) >= 2, 10, "a second getUpdates")
+    assert all(c.params.get("timeout") == 1 for c in api.calls_of("getUpdates")[1:])
 
 
 def test_text_goes_to_rasa_with_the_learner_and_commands_as_intents(api, bridge, fake_rasa):
@@ -39,18 +42,23 @@ def test_text_goes_to_rasa_with_the_learner_and_commands_as_intents(api, bridge,
 
 
 def test_rasa_down_is_explained_and_the_message_delivered_when_it_is_back(api, bridge, fake_rasa):
-    bridge(fake_rasa.url)  # nothing listening yet
+    # nothing listening yet; the first redelivery try comes 5 s after the message is held
+    bridge(fake_rasa.url, redeliver_backoff=(5, 5))
     api.push(message(111, ANA, "Is R2 really closed?"))
     api.wait_text(111, "The tutor is restarting, try again in a minute")
-    api.push(message(111, ANA, "and R3?"))  # held behind the first, in order
-    time.sleep(0.5)
-    assert not fake_rasa.received
+    # Rasa is back before the bridge retries: a new message still waits behind the held one
     fake_rasa.up()
+    assert listening(fake_rasa.port)
+    mark = api.mark()
+    api.push(message(111, ANA, "and R3?"))
+    api.wait_text(111, "restarting", after=mark)  # the bridge took it, and held it
+    holds(lambda: not fake_rasa.received, 1.0, "a message went to Rasa ahead of the held one")
     api.wait_text(111, "you said and R3?", timeout=15)
     assert [r["message"] for r in fake_rasa.received] == ["Is R2 really closed?", "and R3?"]
     texts = api.texts(111)
     back = [i for i, t in enumerate(texts) if t.startswith("The tutor is back")]
     assert len(back) == 2 and "you said Is R2 really closed?" in texts[back[0] + 1]
+    assert "you said and R3?" in texts[back[1] + 1]
 
 
 def test_held_messages_survive_a_restart_of_the_bridge(api, bridge, fake_rasa, tmp_path):
@@ -74,8 +82,10 @@ def test_stickers_and_photos_get_text_only_and_edits_are_not_resent(api, bridge,
     edited = message(111, ANA, "R4 has no owner, edited")
     api.push({"edited_message": {**edited["message"], "edit_date": 1}})
     api.push(message(111, ANA, "after the edit"))
-    api.wait_text(111, "you said after the edit")
-    assert [r["message"] for r in fake_rasa.received] == ["after the edit"]
+    api.wait_text(111, "you said after the edit")  # the bridge has fetched the edit, pushed before it
+    holds(lambda: [r["message"] for r in fake_rasa.received] == ["after the edit"], 1.0,
+          f"the edit went to Rasa: {fake_rasa.received}")
+    api.assert_no_call(lambda c: c.method == "sendMessage" and "edited" in c.text, 0, "reply to the edit")
 
 
 def test_a_blocked_bot_is_logged_not_fatal(api, bridge, fake_rasa, caplog):
@@ -186,7 +196,11 @@ def test_webhook_mode_checks_the_secret_token(api, fake_rasa, tmp_path):
         ok = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=5)
         assert ok.status_code == 200
         api.wait_text(111, "you said via webhook")
-        assert not api.calls_of("getUpdates")
+        # the refused posts never reached Rasa, only the accepted one did; and a webhook bot never polls
+        holds(lambda: [r["message"] for r in fake_rasa.received] == ["via webhook"], 1.0,
+              f"a refused webhook post was handled: {fake_rasa.received}")
+        assert len([t for t in api.texts(111) if "you said via webhook" in t]) == 1
+        api.assert_no_call(lambda c: c.method == "getUpdates", 0, "getUpdates in webhook mode")
     finally:
         b.stop()
 

@@ -96,7 +96,7 @@ def test_callback_data_always_fits_in_64_bytes():
                     '/start_scenario{"scenario": "' + "a-very-long-scenario-id" * 4 + '"}', "é" * 100]:
         data = codec.encode(payload)
         assert len(data.encode()) <= 64
-        assert codec.decode(data) in (payload, payload.replace('": "', '": "'))
+        assert codec.decode(data) == payload
     assert fmt.CallbackCodec().decode("k|unknown") is None
 
 

@@ -104,21 +104,26 @@ def test_a_group_plays_one_session_and_each_member_is_credited(stack, api, live)
     s = variant("riverside-wms", SEED)
     assert f"<b>{s.rows[0].id}</b> " in overview.text
 
-    # chatter not meant for the bot is left alone
-    api.push(message(group, bob, "shall we get coffee first?"))
+    # chatter not meant for the bot is left alone (checked below, once later messages are answered)
+    coffee = api.push(message(group, bob, "shall we get coffee first?"))["message"]
 
     # two members at once: one replies to the PM, the other mentions the bot
     score = next(f for f in s.flaws if f.type == T.SCORE_MISMATCH)
     row = s.row(score.risk_id)
     dup = next(f for f in s.flaws if f.type == T.DUPLICATE)
     mark = api.mark()
-    api.push(message(group, ana, f"Quick one on {row.id}: {row.probability} x {row.impact} is "
-                     f"{row.probability * row.impact}, so why is it scored {row.score}?",
-                     reply_to=sent_message(api, overview)))
+    asked = api.push(message(group, ana, f"Quick one on {row.id}: {row.probability} x {row.impact} is "
+                             f"{row.probability * row.impact}, so why is it scored {row.score}?",
+                             reply_to=sent_message(api, overview)))["message"]
     api.push(message(group, bob, f"{AT} aren't {dup.risk_id} and {dup.other_risk_id} the same risk?"))
-    api.wait_text(group, score.replies.hit[:40], after=mark)
+    answer = api.wait_text(group, score.replies.hit[:40], after=mark)
     api.wait_text(group, dup.replies.hit[:40], after=mark)
-    assert not any("coffee" in t for t in api.texts(group))
+    assert answer.params["reply_parameters"]["message_id"] == asked["message_id"]  # answers quote the message
+    # both messages pushed after the chatter have been answered, so the bridge has fetched it: it
+    # got no reply, then or in the next two seconds, and it never reached the role-play
+    api.assert_no_call(lambda c: c.method == "sendMessage" and c.chat_id == group
+                       and (c.params.get("reply_parameters") or {}).get("message_id") == coffee["message_id"],
+                       2, "reply to chatter not meant for the bot")
 
     mark = api.mark()
     api.push(message(group, bob, f"/leaderboard{AT}"))
@@ -141,6 +146,9 @@ def test_a_group_plays_one_session_and_each_member_is_credited(stack, api, live)
     detail = stack.api(f"/api/sessions/{session['id']}").json()
     credited = {(c["learner_id"], c["flaw_id"]) for c in detail["challenges"] if c["verdict"] == "hit"}
     assert credited == {("telegram:401", score.id), ("telegram:402", dup.id)}
+    said = [t["text"] for t in stack.api(f"/api/sessions/{session['id']}/transcript").json() if t["speaker"] == "learner"]
+    assert any(f"why is it scored {row.score}?" in t for t in said) and any("the same risk?" in t for t in said)
+    assert not any("coffee" in t for t in said), said
 
 
 def test_rasa_serialises_two_members_of_one_conversation(stack):

@@ -141,6 +141,18 @@ class FakeBotApi:
             seen = "\n".join(f"{c.method} {c.chat_id} {c.text[:100]!r}" for c in self.calls[-15:])
         raise AssertionError(f"no call {what} within {timeout}s; last calls:\n{seen}")
 
+    def assert_no_call(self, predicate, within: float, what: str = "") -> None:
+        """No recorded call matches `predicate`, now or at any time in the next `within` seconds.
+        Meaningful only once the path has been shown to work: call it after a positive wait_for."""
+        deadline = time.monotonic() + within
+        while True:
+            with self._lock:
+                bad = [c for c in self.calls if predicate(c)]
+            assert not bad, f"unexpected {what}: " + "; ".join(f"{c.method} {c.chat_id} {c.text[:100]!r}" for c in bad)
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.05)
+
     def wait_text(self, chat_id, needle: str, after: int = 0, timeout: float = 30) -> Call:
         return self.wait_for(
             lambda c: c.method == "sendMessage" and c.chat_id == chat_id and needle in c.text

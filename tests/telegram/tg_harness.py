@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 
 from aiohttp import web
 from tg_fakebot import FakeBotApi
@@ -15,6 +16,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def holds(check, seconds: float, what: str) -> None:
+    """`check()` is true now and stays true for `seconds`: an absence asserted over a bounded wait,
+    not at one instant. Use it only after the path has been shown to work."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert check(), what
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.05)
+
+
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:port."""
+    with socket.socket() as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 class BridgeThread:

@@ -206,17 +206,14 @@ def test_right_flaw_without_a_risk_is_partial(case):
 
 @pytest.mark.parametrize("sid", SCENARIO_IDS)
 def test_a_question_that_sounds_like_a_challenge_gets_the_facts(sid):
-    """The PM answers from the brief; a challenge still needs the learner to name the risk."""
+    """The PM answers from the brief, whether or not the register has a flaw of that kind."""
     s = variant(sid, 0)
     text = "Thanks for your time. Can I ask what the board's tolerance is for escalation?"
     outcome, state = evaluate(s, text, intent_for(T.NOT_ESCALATED), 0.7)
     reply = pm_text(outcome)
     assert f"{s.tolerance}" in reply
-    if any(f.type == T.NOT_ESCALATED for f in s.flaws):
-        assert outcome.verdicts == [Verdict.PARTIAL]
-        assert reply.endswith("Which risk are you thinking of?")
-    else:  # nothing of that kind to find here: it was a question
-        assert outcome.verdicts == [Verdict.QUESTION]
+    # A question that asserts nothing is answered and never counted as a challenge.
+    assert outcome.verdicts == [Verdict.QUESTION]
     assert state.found == set()
 
 
@@ -280,8 +277,8 @@ def test_same_hit_twice_is_a_repeat(case):
     evaluate(s, text, intent, 0.9, state)
     evaluate(s, "What's the go-live date?", "ask_question", 0.9, state)  # moves on from the fix
     outcome, _ = evaluate(s, text, intent, 0.9, state)
-    # A challenge on a found flaw that carries its fix (the PM asked for one) is judged as the fix.
-    assert outcome.verdicts == [Verdict.FIX_ACCEPTED if fix_accepted(flaw, text) else Verdict.REPEAT]
+    # Never a second hit or a charge; a restated challenge that carries its fix may count as the fix.
+    assert outcome.verdicts in ([Verdict.REPEAT], [Verdict.FIX_ACCEPTED] if fix_accepted(flaw, text) else [])
     assert state.found == {flaw.id}
     assert "{" not in pm_text(outcome) and flaw.type.value not in pm_text(outcome)
 

@@ -116,7 +116,7 @@ def test_new_start_abandons_the_previous_session(tutor, store, s):
     first, second = sessions(store)
     assert first.status == "abandoned" and first.ended_at is not None
     assert (second.scenario, second.status) == ("northgate-epr", "active")
-    assert "0 of 8 flaws" in texts(tutor.progress(msg("progress")))
+    assert "0 of 10 flaws" in texts(tutor.progress(msg("progress")))
 
 
 # -- playing ---------------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """The learner chat and the trainer dashboard in a real browser (Debian's chromium driven by
 Playwright) against the real stack: play a challenge, reload, sign in as trainer, review,
-override, export; the XSS case; 401 without the token. Takes the README's screenshots."""
+override, export; the XSS case; 401 without the token. Takes the README's screenshots.
+
+Each test has a learner of its own (a fresh browser context, so a fresh learner cookie, and a
+unique display name), so any test passes alone and in any order against the shared stack."""
 from __future__ import annotations
 
+import csv
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -38,25 +43,42 @@ def say(page, text: str):
     box.press("Enter")
 
 
-@pytest.fixture(scope="module")
+def unique(name: str) -> str:
+    """A display name no other test (or earlier run against the same stack) uses."""
+    return f"{name} {secrets.token_hex(3)}"
+
+
+def learner_id(ctx) -> str:
+    """The learner id the web app gave this browser context (its HttpOnly cookie)."""
+    (value,) = [c["value"] for c in ctx.cookies() if c["name"] == "pmo_learner"]
+    return value
+
+
+@pytest.fixture
 def learner(browser, stack):
-    """A learner who starts riverside-wms (seed 5) in the web chat and challenges the owner."""
+    """A new learner of this test's own, who starts riverside-wms (seed 5) in the web chat and
+    challenges the owner."""
+    name = unique("Ana Lopez")
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     dialogs: list = []
     watch_dialogs(page, dialogs)
     page.goto(stack.web + "/")
     expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
-    page.get_by_role("textbox", name="Your name").fill("Ana Lopez")
+    page.get_by_role("textbox", name="Your name").fill(name)
     page.get_by_role("button", name="Save name").click()
-    expect(page.locator("#status")).to_contain_text("Ana Lopez")
+    expect(page.locator("#status")).to_contain_text(name)
     s = variant("riverside-wms", SEED)
     say(page, f'/start_scenario{{"scenario": "riverside-wms", "seed": {SEED}}}')
     expect(page.get_by_role("log").locator("table")).to_be_visible(timeout=WAIT)
     owner = next(f for f in s.flaws if f.type == T.WRONG_OWNER)
     say(page, f"Can Callum really own {owner.risk_id}? He can't enforce the StockPilot contract, Priya holds it.")
     expect(page.get_by_role("log")).to_contain_text(owner.replies.hit, timeout=WAIT)
-    yield {"ctx": ctx, "page": page, "scenario": s, "owner": owner, "dialogs": dialogs}
+    lid = learner_id(ctx)
+    sessions = stack.api(f"/api/learners/{lid}/sessions").json()
+    assert len(sessions) == 1, sessions  # a learner nobody else has played as
+    yield {"ctx": ctx, "page": page, "scenario": s, "owner": owner, "dialogs": dialogs, "name": name, "id": lid,
+           "session": sessions[0]["id"]}
     ctx.close()
 
 
@@ -86,13 +108,13 @@ def test_learner_plays_a_challenge_and_sees_the_pms_reply(learner):
 
 
 def test_reload_keeps_the_conversation_and_works_at_375px(learner):
-    page, owner = learner["page"], learner["owner"]
+    page, owner, name = learner["page"], learner["owner"], learner["name"]
     page.reload()
     log = page.get_by_role("log")
     expect(log).to_contain_text(owner.replies.hit, timeout=WAIT)
     expect(log).to_contain_text("Can Callum really own")
     expect(log.locator("table")).to_have_count(1)
-    expect(page.get_by_role("textbox", name="Your name")).to_have_value("Ana Lopez")
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value(name)
     page.set_viewport_size({"width": 375, "height": 740})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     expect(page.get_by_role("button", name="Send")).to_be_visible()
@@ -100,7 +122,7 @@ def test_reload_keeps_the_conversation_and_works_at_375px(learner):
     # the learner's own progress page
     page.get_by_role("link", name="My progress").click()
     expect(page.locator("table").first).to_contain_text("Riverside")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Ana Lopez")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
 
 
 def sign_in(page, stack, name="Tess Trainer"):
@@ -111,6 +133,7 @@ def sign_in(page, stack, name="Tess Trainer"):
 
 
 def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path):
+    name = learner["name"]
     ctx = browser.new_context(viewport={"width": 1360, "height": 1100}, accept_downloads=True)
     page = ctx.new_page()
     requests_seen: list[str] = []
@@ -120,7 +143,7 @@ def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path
     expect(page.get_by_role("table")).to_have_count(0)  # no data before sign-in
     sign_in(page, stack)
     expect(page.get_by_role("heading", name="Learners and sessions")).to_be_visible(timeout=WAIT)
-    expect(page.locator("table").first).to_contain_text("Ana Lopez")
+    expect(page.locator("table").first).to_contain_text(name)
     screenshot(page, "trainer.png", full_page=True)
 
     # export sessions CSV (fetched with the token in the header, saved from a blob)
@@ -128,11 +151,12 @@ def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path
         page.get_by_role("button", name="Export sessions CSV").click()
     csv_path = tmp_path / "sessions.csv"
     dl.value.save_as(csv_path)
-    assert "Ana Lopez" in csv_path.read_text() and "riverside-wms" in csv_path.read_text()
+    exported = [r for r in csv.DictReader(csv_path.read_text().splitlines()) if r["learner_id"] == learner["id"]]
+    assert [(r["display_name"], r["scenario"]) for r in exported] == [(name, "riverside-wms")]
 
-    # open Ana's session: flaws marked, verdicts, transcript tagged
-    row = page.locator("tr", has_text="Ana Lopez").filter(has=page.get_by_role("link", name=re.compile("Open session"))).first
-    row.get_by_role("link", name=re.compile("Open session")).click()
+    # open this learner's session: flaws marked, verdicts, transcript tagged
+    row = page.locator("tr", has_text=name)
+    row.get_by_role("link", name=f"Open session {learner['session']}", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("session"))).to_be_visible(timeout=WAIT)
     expect(page.locator("#score")).to_contain_text("1 of 7")
     expect(page.locator(".register")).to_contain_text("missed")
@@ -163,15 +187,16 @@ def test_trainer_reviews_overrides_and_exports(browser, stack, learner, tmp_path
 
 
 def test_learner_text_is_escaped_everywhere(browser, stack):
+    name = unique(XSS)  # a learner of this test's own, whose name is script
     ctx = browser.new_context()
     page = ctx.new_page()
     dialogs: list = []
     watch_dialogs(page, dialogs)
     page.goto(stack.web + "/")
     expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
-    page.get_by_role("textbox", name="Your name").fill(XSS)
+    page.get_by_role("textbox", name="Your name").fill(name)
     page.get_by_role("button", name="Save name").click()
-    expect(page.locator("#status")).to_contain_text(XSS)
+    expect(page.locator("#status")).to_contain_text(name)
     say(page, '/start_scenario{"scenario": "riverside-wms", "seed": 2}')
     expect(page.get_by_role("log").locator("table")).to_be_visible(timeout=WAIT)
     payload = '<img src=x onerror="alert(2)"> is R3 owned by the right person?'
@@ -179,14 +204,16 @@ def test_learner_text_is_escaped_everywhere(browser, stack):
     expect(page.get_by_role("log").locator("article.learner").last).to_have_text(re.compile(re.escape(payload)))
     expect(page.get_by_role("log").locator("article.pm").last).to_be_visible(timeout=WAIT)
     assert page.locator("[role=log] img").count() == 0
+    (session,) = stack.api(f"/api/learners/{learner_id(ctx)}/sessions").json()
     page.goto(stack.web + "/progress")
-    expect(page.get_by_role("heading", level=1)).to_contain_text(XSS)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     sign_in(page, stack)
-    expect(page.get_by_role("button", name=XSS)).to_be_visible(timeout=WAIT)
-    page.get_by_role("button", name=XSS).click()
-    page.locator("tr", has_text=XSS).get_by_role("link", name=re.compile("Open session")).first.click()
+    expect(page.get_by_role("button", name=name, exact=True)).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name=name, exact=True).click()
+    expect(page.get_by_role("heading", name=f"Sessions of {name}")).to_be_visible()
+    page.locator("tr", has_text=name).get_by_role("link", name=f"Open session {session['id']}", exact=True).click()
     expect(page.locator(".line.learner", has_text="onerror")).to_be_visible(timeout=WAIT)
-    expect(page.locator(".line.learner").first).to_contain_text(XSS)
+    expect(page.locator(".line.learner").first).to_contain_text(name)
     assert page.locator("main img").count() == 0
     assert dialogs == []
     ctx.close()
@@ -197,6 +224,7 @@ def test_no_trainer_data_without_the_token(browser, stack):
         r = requests.get(stack.web + path, timeout=10)
         assert r.status_code == 401 and r.json()["error"]
         assert requests.get(stack.web + path, headers={"Authorization": "Bearer nope"}, timeout=10).status_code == 401
+    assert stack.api("/api/learners").status_code == 200  # the same request with the token does answer
     ctx = browser.new_context()
     page = ctx.new_page()
     response = page.goto(stack.web + "/api/learners")

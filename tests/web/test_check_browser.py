@@ -28,10 +28,17 @@ def test_a_learner_checks_their_own_register(browser, stack, tmp_path):
     page.get_by_role("button", name="Check register").click()
     result = page.locator("#result")
     expect(result).to_contain_text("findings on", timeout=15_000)
-    expect(result).to_contain_text("11 risks in our-register.csv")
+    expect(result).to_contain_text("4 findings on 4 of 11 risks in our-register.csv")
     table = page.get_by_role("table", name="Findings, with a challenge for each")
-    expect(table).to_contain_text("“R3 is scored 7, but 3 x 4 is 12. Which is right?”")
-    expect(table).to_contain_text("issue logged as a risk")
+    # exactly riverside's four visible flaws, one row each, and no row for a correct risk
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(4)
+    shown = sorted((rows.nth(i).locator("td").nth(0).locator("strong").inner_text(),
+                    rows.nth(i).locator("td").nth(1).inner_text()) for i in range(rows.count()))
+    assert shown == [("R2", "issue logged as a risk"), ("R3", "score doesn't add up"),
+                     ("R5", "vague description"), ("R9", "missing or vague response")]
+    expect(table.locator("tbody tr", has_text="score doesn't add up")).to_contain_text(
+        "“R3 is scored 7, but 3 x 4 is 12. Which is right?”")
     screenshot(page, "check.png")
 
     bad = tmp_path / "minutes.docx"

@@ -1,0 +1,368 @@
+"""Fixes: every flaw's model fix is accepted, and so are the fixes an experienced PMO analyst would
+actually type in chat (terse, a full sentence, the same in other words); non-fixes are not.
+
+Risk ids change with the seed, so fix texts name rows with the file's `{R3}` placeholders and are
+rendered with the variant's ids, as the scenario text is. Flaw ids (F1..) are the same at every
+seed. The fixes were written before reading each flaw's `accept` terms.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.evaluation.evaluator import fix_accepted
+from bot.scenarios.loader import get_scenario
+from bot.scenarios.model import Scenario
+from bot.scenarios.variants import PLACEHOLDER, variant
+
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school")
+SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
+
+# (scenario, flaw) -> fixes a PMO analyst would type once the PM has conceded.
+GOOD: dict[str, dict[str, list[str]]] = {
+    "riverside-wms": {
+        # {R2} drop 1 already delivered late: not a risk
+        "F1": [
+            "move {R2} to the issue log",
+            "Close {R2} as a risk and log drop 1's late delivery as an issue, with Priya's "
+            "service-credit claim and the SIT replan as issue actions.",
+            "It's happened, so it belongs in the issues log rather than the risk register; keep "
+            "drop 2 on {R6}.",
+        ],
+        # {R5} 'resourcing issues': vague description
+        "F2": [
+            "because super users only released 2 days/wk, UAT may overrun, delaying go/no-go",
+            "Because Tom can only release the 12 super users two days a week from October, there's "
+            "a risk UAT isn't finished by 21 October, which would push back the go/no-go on 27 "
+            "October.",
+            "Due to the pre-peak volume build limiting super-user release to two days a week, UAT "
+            "and floor training may fall behind, putting the 2 November go-live at risk.",
+        ],
+        # {R3} scored 7 for 3 x 4
+        "F3": [
+            "should be 12",
+            "3x4=12, fix the formula",
+            "Score it at twelve: probability 3 times impact 4.",
+        ],
+        # {R6} owned by the project analyst
+        "F4": [
+            "priya",
+            "Give it to Priya Shah, she holds the StockPilot contract; Callum can stay as actionee.",
+            "The commercial lead should own it, since she has the contract levers.",
+        ],
+        # {R9} 'Monitor closely'
+        "F5": [
+            "hannah to publish training timetable by 25/9, weekly signoff report",
+            "Hannah Booth to publish the shift-by-shift training timetable agreed with Tom by 25 "
+            "September, and report sign-offs against the 228 weekly from 12 October.",
+            "Training Lead to book all 228 people into sessions by the end of September and run "
+            "train-the-trainer for the super users by 9 Oct.",
+        ],
+        # {R7} and {R10}: the cut-over overrun twice
+        "F6": [
+            "merge {R10} into {R7}, gareth owns",
+            "Keep {R7} with Gareth as the single owner, move Tom's go-back decision onto it as an "
+            "action and close {R10} as a duplicate.",
+            "Combine them into one cut-over risk owned by the IT manager.",
+            "fold {R10} into {R7} under gareth",
+        ],
+        # missing: Kestrel support ends 31 December
+        "F7": [
+            "new risk: kestrel support ends 31/12, if we slip we run peak unsupported. owner priya, "
+            "get extended support quote",
+            "Because Kestrel v6 support ends on 31 December and a missed go-live can't happen until "
+            "18 January, there's a risk we run peak on an unsupported WMS, which would leave us with "
+            "no vendor fix if it fails. Owner Priya; action: get an extended-support quote by 2 "
+            "October.",
+            "Add a risk that the old system loses vendor support before a slipped go-live; Priya to "
+            "ask Kestrel to price extended cover.",
+        ],
+    },
+    "northgate-epr": {
+        # {R1} reconciliation failure rated unlikely
+        "F1": [
+            "p4 x i5 = 20, escalate",
+            "I'd rate it probability 4, likely, given both loads failed, so 4 x 5 = 20 and it goes "
+            "to Helen's board.",
+            "Likelihood should be at least 4 with two failed loads out of two. That makes it 20, "
+            "over tolerance.",
+        ],
+        # {R10} clinical data defects 'transferred' to Calder
+        "F2": [
+            "reduce, not transfer. clinical validation of allergies/alerts after each load",
+            "Change it to reduce and keep it with the Trust: clinician-led validation of allergies, "
+            "alerts and merged records after the dress rehearsal, with clause 14 kept for cost "
+            "recovery only.",
+            "Treat it as ours and mitigate it: sample-check high-risk fields with clinicians before "
+            "go-live.",
+            "Retain it. The Trust owns the risk, Calder's clause is only cost recovery.",
+        ],
+        # {R8} not reviewed since April
+        "F3": [
+            "review this week w/ david kerr + joanne",
+            "Get it reviewed by Friday with David Kerr and Joanne Pike, re-date the overdue actions "
+            "and re-score it against 38% bookings.",
+            "It needs a proper review with the owner before the training window opens on 9 November.",
+            "review it next week with the deputy COO",
+        ],
+        # {R5} closed after one good month
+        "F4": [
+            "reopen it",
+            "Reopen {R5} with Priya as owner and keep it open until Meridian's go-live support at St "
+            "Aidan's finishes.",
+            "It shouldn't be closed. Put it back on the register and rescore it for the go-live "
+            "period.",
+        ],
+        # {R7} at 15 not escalated
+        "F5": [
+            "escalate to helen via exception report",
+            "Put it in this month's exception report to the programme board, with a decision asked "
+            "for on extra monitoring.",
+            "Raise it with the SRO.",
+        ],
+        # {R3} owned by the supplier
+        "F6": [
+            "priya",
+            "Priya Shah, as contract holder; Neil keeps the recruitment actions.",
+            "Head of Procurement should own it.",
+        ],
+        # {R11} scored 8 for 3 x 4
+        "F7": ["12", "3 x 4 = 12", "twelve, on the tolerance line"],
+        # missing: DCB0160 safety case
+        "F8": [
+            "add risk: DCB0160 safety case not signed by 4 Dec -> no-go for 23 Jan. owner Anita Rao",
+            "Because Claire won't sign the DCB0160 safety case until a load reconciles, it may not "
+            "be signed by 4 December, which would mean a no-go for the January go-live. Owner Anita "
+            "Rao; Claire to produce a hazard-closure plan.",
+            "New risk on the clinical safety case: if it isn't signed off in time we can't go live "
+            "at Northgate General. The CCIO should own it.",
+        ],
+        # {R8} backfill action with the Training Lead, who can't release staff
+        "F9": [
+            "give the backfill action to david kerr",
+            "Move the backfill action from Joanne to David Kerr, who controls rotas and backfill, "
+            "due 16 October.",
+            "The deputy COO should be the actionee for backfill; Joanne keeps the bookings.",
+        ],
+        # {R9} £140k drawdown over the £50k limit without board approval
+        "F10": [
+            "take it to the board for retrospective approval",
+            "It needs ratifying at the next programme board, with the decision recorded on the row.",
+            "Put the drawdown in October's exception report and get it approved after the event.",
+        ],
+    },
+    "ravensford-school": {
+        # {R2} PSDS deadline rated unlikely to be missed
+        "F1": [
+            "p4 x i4 = 16, escalate",
+            "Probability should be 4 (likely): three working days of float on a fixed deadline. "
+            "4 x 4 = 16, so it goes to the board.",
+            "I'd say likely, not unlikely: that makes it 16 and over tolerance.",
+        ],
+        # {R5} cost 'transferred' though the Council pays the provisional sums
+        "F2": [
+            "reduce - council keeps the prov sums risk, ring-fence £750k contingency",
+            "Change it to reduce and own the provisional-sum part: ring-fence £750k of contingency "
+            "and push SCPN and Highways for firm prices.",
+            "Split it: the fixed-price part sits with Brackley, but the provisional sums are ours, "
+            "so retain that part and mitigate it.",
+        ],
+        # {R4} closed before the tank area was investigated
+        "F3": [
+            "reopen",
+            "Reopen {R4} until the trial pit results on 7 December show the tank area is clean.",
+            "It shouldn't have been closed. Put it back as open until remediation is verified.",
+        ],
+        # {R6} at 15 not escalated
+        "F4": [
+            "escalate to angela's board 1 dec in highlight report",
+            "Put it in the highlight report for the 1 December project board, with a decision asked "
+            "for on generator hire.",
+            "Raise it with the SRO.",
+        ],
+        # {R7} not reviewed since September
+        "F5": [
+            "review this week w owen, mike tranter, victoria",
+            "Review it before the 1 December board with Owen Jenkins and Mike Tranter, re-date the "
+            "actions and re-score it.",
+            "Get Owen, Highways and Victoria together next week to re-date everything.",
+        ],
+        # {R12} and {R1}: late handover twice
+        "F6": [
+            "merge {R12} into {R1}, angela owns",
+            "Keep {R1} with Angela as the single owner, move the recovery-programme and "
+            "weekend-working actions onto it, and close {R12} as a duplicate.",
+            "Combine them into one opening risk owned by the SRO.",
+            "keep {R1} w angela, move brackley recovery prog actions from {R12} into it, close {R12}",
+        ],
+        # {R9} 'keep under review'
+        "F7": [
+            "paul hendry to get voltex labour histogram + named contracts mgr by 11 dec",
+            "Paul Hendry to get Voltex to name a new contracts manager and submit a labour histogram "
+            "by 11 December; Nadia to check M&E numbers against it fortnightly from January.",
+            "Brackley's project director should get Voltex to commit named supervisors and numbers "
+            "for first fix within two weeks, and the EA checks them at every progress meeting.",
+        ],
+        # {R8} S106 cash-flow risk owned by the planning manager
+        "F8": [
+            "kieran walsh",
+            "The S151 officer should own it, since only he can cover the gap with borrowing.",
+            "Give it to the CFO; Debbie keeps the invoicing.",
+        ],
+        # missing: main contractor insolvency
+        "F9": [
+            "because brackley group made £11.2m loss and subbies paid late, brackley may fail, "
+            "stopping work and delaying opening. owner victoria lang",
+            "Add a risk: because Brackley Group has an £11.2m loss and a going-concern warning, "
+            "Brackley may go into administration before handover, which would stop the site and "
+            "lose the September opening. Owner Victoria Lang.",
+            "New risk on contractor insolvency: Victoria to run monthly financial checks on Brackley "
+            "and set up a project bank account.",
+        ],
+    },
+}
+
+# Replies that are not a fix for anything.
+NON_FIXES = [
+    "yes",
+    "ok",
+    "I agree",
+    "not sure",
+    "what do you think?",
+    "fair enough",
+    "good point, thanks",
+]
+
+# A sound fix for a different flaw, which must not fix this one.
+OTHER_FLAWS_FIX: dict[str, dict[str, str]] = {
+    "riverside-wms": {
+        "F1": "Priya should own it.",
+        "F2": "Score it 12.",
+        "F3": "Priya should own it.",
+        "F4": "Score it 12.",
+        "F5": "Merge it with the cut-over risk.",
+        "F6": "Escalate it to Helen.",
+        "F7": "Priya should own the drop 2 risk.",
+    },
+    "northgate-epr": {
+        "F1": "Priya Shah should own it.",
+        "F2": "Escalate it to Helen's board.",
+        "F3": "Priya Shah should own it.",
+        "F4": "Priya Shah should own it.",
+        "F5": "Score it 12.",
+        "F6": "Reopen it.",
+        "F7": "Priya Shah should own it.",
+        "F8": "Reopen it.",
+        "F9": "Reopen it.",
+        "F10": "Priya Shah should own it.",
+    },
+    "ravensford-school": {
+        "F1": "Kieran Walsh should own it.",
+        "F2": "Escalate it to Angela's board.",
+        "F3": "Kieran Walsh should own it.",
+        "F4": "Reopen it.",
+        "F5": "Kieran Walsh should own it.",
+        "F6": "Escalate it to the board.",
+        "F7": "Escalate it to Angela's board on 1 December.",
+        "F8": "Reopen it.",
+        "F9": "Kieran Walsh should own the Section 106 risk.",
+    },
+}
+
+
+def render(text: str, scenario_id: str, v: Scenario) -> str:
+    """A fix written with the file's `{R3}` placeholders, in the variant's risk ids."""
+    original = get_scenario(scenario_id)
+    by_title = {row.title: row.id for row in v.rows}
+    ids = {row.id: by_title[row.title] for row in original.rows}
+    return PLACEHOLDER.sub(lambda m: ids[m.group(1)], text)
+
+
+def all_flaws():
+    return [
+        pytest.param(sid, f.id, seed, id=f"{sid}-{f.id}-{f.type.value}-seed{seed}")
+        for sid in SCENARIO_IDS
+        for f in get_scenario(sid).flaws
+        for seed in SEEDS
+    ]
+
+
+def cases(table, name):
+    return [
+        pytest.param(sid, fid, seed, text, id=f"{sid}-{fid}-seed{seed}-{name}{i}")
+        for sid, flaws in table.items()
+        for fid, texts in flaws.items()
+        for i, text in enumerate([texts] if isinstance(texts, str) else texts)
+        for seed in SEEDS
+    ]
+
+
+def test_every_flaw_has_analyst_fixes_and_a_negative():
+    """Each flaw of each shipped scenario has 2+ analyst fixes and a fix for another flaw here."""
+    for sid in SCENARIO_IDS:
+        flaw_ids = {f.id for f in get_scenario(sid).flaws}
+        assert set(GOOD[sid]) == flaw_ids, sid
+        assert set(OTHER_FLAWS_FIX[sid]) == flaw_ids, sid
+        assert all(len(texts) >= 2 for texts in GOOD[sid].values()), sid
+
+
+@pytest.mark.parametrize("sid,flaw_id,seed", all_flaws())
+def test_model_answer_is_accepted(sid, flaw_id, seed):
+    """The debrief's model fix is always an accepted fix, in every variant."""
+    flaw = variant(sid, seed).flaw(flaw_id)
+    assert fix_accepted(flaw, flaw.fix.model_answer), flaw.fix.model_answer
+
+
+@pytest.mark.parametrize("sid,flaw_id,seed,text", cases(GOOD, "fix"))
+def test_analyst_fix_is_accepted(sid, flaw_id, seed, text):
+    v = variant(sid, seed)
+    fix = render(text, sid, v)
+    assert not PLACEHOLDER.search(fix)
+    assert fix_accepted(v.flaw(flaw_id), fix), fix
+
+
+@pytest.mark.parametrize("sid,flaw_id,seed", all_flaws())
+@pytest.mark.parametrize("text", NON_FIXES)
+def test_non_fix_is_rejected(sid, flaw_id, seed, text):
+    assert not fix_accepted(variant(sid, seed).flaw(flaw_id), text)
+
+
+@pytest.mark.parametrize("sid,flaw_id,seed,text", cases(OTHER_FLAWS_FIX, "other"))
+def test_fix_for_another_flaw_is_rejected(sid, flaw_id, seed, text):
+    assert not fix_accepted(variant(sid, seed).flaw(flaw_id), text)
+
+
+def test_rendered_fixes_use_the_variant_ids():
+    """At seed 7 the rows are renumbered, and a fix's `{R10}` follows its row."""
+    s, v = get_scenario("riverside-wms"), variant("riverside-wms", 7)
+    dup = v.flaw("F6")
+    assert (dup.risk_id, dup.other_risk_id) != (s.flaw("F6").risk_id, s.flaw("F6").other_risk_id)
+    text = render(GOOD["riverside-wms"]["F6"][0], "riverside-wms", v)
+    assert re.search(rf"\b{dup.other_risk_id}\b.*\b{dup.risk_id}\b", text)
+
+
+# No internal label may reach the learner: flaw type ids ("missing_risk"), flaw ids ("F3") or
+# "(R6: not escalated)"-style tags, in anything the PM or the tutor says.
+LABEL = re.compile(r"\b[a-z]+_[a-z_]+\b|\bF\d{1,2}\b|\((?:R\d{1,2}|\{R\d{1,2}\}): ")
+
+
+def _spoken(s: Scenario):
+    p = s.persona
+    yield "persona", " ".join([p.opening, p.defend_generic, p.clarify_generic, p.closing])
+    for fact in s.brief.facts:
+        yield f"fact {fact.topic}", fact.answer
+    for row in s.rows:
+        for t, text in row.defences.items():
+            yield f"{row.id} defence {t.value}", text
+    for f in s.flaws:
+        texts = [f.evidence, f.why_it_matters or "", f.challenge or "", *f.hints, f.replies.hit,
+                 f.replies.partial, f.replies.repeat or "", f.fix.ask or "", f.fix.model_answer,
+                 f.fix.accepted_reply, f.fix.rejected_reply]
+        yield f"{f.id}", " ".join(texts)
+
+
+@pytest.mark.parametrize("sid", SCENARIO_IDS)
+def test_no_internal_labels_in_what_the_pm_or_tutor_says(sid):
+    leaks = [(where, m.group(0)) for where, text in _spoken(variant(sid, 7)) for m in LABEL.finditer(text)]
+    assert leaks == []
