@@ -112,11 +112,12 @@ class Evaluator:
         corr = correction(reading.text)
         if corr is not None:
             withdraw = True
-            if not re.search(r"\w", corr.rest):
+            rest = read(corr.rest, self.s)
+            if not (rest.risk_ids or rest.types or rest.is_question or self._raises_missing_risk(state, corr.rest)):
                 return Outcome(
                     [],
-                    [Reply("pm", "Ah, sorry, I got the wrong end of the stick there. Which risk did you "
-                                 "mean, and what's the problem with it?")],
+                    [Reply("pm", "Ah, sorry, I got the wrong end of the stick there. Forget that, then. "
+                                 "What's next?")],
                     withdraw_previous=True,
                 )
             # A risk the learner disowns is not what they meant; one named in passing still is.

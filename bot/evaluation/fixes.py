@@ -26,10 +26,9 @@ PROPOSAL = re.compile(
 )
 # A fix often starts with what to do: "escalate to Angela's board", "p4 x i4 = 16", "Kieran owns r12".
 _DOING = re.compile(
-    r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|rewrite|add|"
-    r"reopen|re-open|keep|merge|assign|log|raise|rescore|re-score|score|rate|change|set|put|make|"
-    r"give|transfer|accept|reduce|replace|split|drop|delete|remove|update|review|agree|book|ask|"
-    r"get|name|write|record|report|reassign|combine|fold|open)\b",
+    r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|"
+    r"rewrite|add|reopen|re-open|keep|merge|assign|reassign|rescore|re-score|re-rate|change|set|put|make|"
+    r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise)\b",
     re.IGNORECASE,
 )
 _RATING = re.compile(r"\bp\s*\d\s*(x|\*|×)\s*i\s*\d|=\s*\d{1,2}\b|\b(score|rate|rating) (it |of )?(at |to )?\d{1,2}\b",

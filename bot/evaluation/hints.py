@@ -54,7 +54,8 @@ def waiting_for_fixes(s: Scenario, state: SessionState) -> str:
     waiting = [s.flaw(f) for f in state.open_fixes if s.flaw(f) is not None]
     if not waiting:
         return ""
-    names = "; ".join(f"{where(f)} ({kind(f.type).label})" for f in waiting)
+    names = "; ".join(where(f) if f.type == FlawType.MISSING_RISK else f"{where(f)} ({kind(f.type).label})"
+                      for f in waiting)
     return (f"Waiting for your fix: {names}. Name the risk and say how you'd put it right, "
             "in any order.")
 

@@ -36,7 +36,7 @@ COMPLAINT = re.compile(
 def info_question(text: str) -> bool:
     """A request for facts ("Sorry, I'm new. Who holds the Calder contract?"): its questions
     ask who/what/when/how much, and nothing in it complains."""
-    asked = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.endswith("?")]
+    asked = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.endswith("?")] or [text.strip()]
     return bool(asked) and all(INFO_QUESTION.match(x) for x in asked) and not COMPLAINT.search(text)
 
 

@@ -2,12 +2,13 @@
 action server and evaluator. Risk ids come from the seeded variant (they move with the seed)."""
 import pytest
 
+from bot.evaluation.evaluator import without_question
 from bot.scenarios.variants import variant
 
 pytestmark = pytest.mark.e2e
 SEED = 11
 
-# How a PMO analyst might put each challenge; {id}, {other}, {p}, {i}, {score}, {product} and
+# How a PMO analyst might put each challenge (by flaw type, or by flaw id); {id}, {other}, {p}, {i}, {score}, {product} and
 # {owner} are filled from the variant's register.
 PHRASING = {
     ("riverside-wms", "not_a_risk"): "Drop 1 already arrived three weeks late, so isn't {id} an issue now rather than a risk?",
@@ -24,6 +25,8 @@ PHRASING = {
     ("northgate-epr", "not_escalated"): "{id} scores {score}, above the tolerance of 12. Has it been escalated to the programme board?",
     ("northgate-epr", "wrong_owner"): "Can a supplier's delivery director own {id}? The Trust holds that contract, so shouldn't it sit with procurement?",
     ("northgate-epr", "score_mismatch"): "{id} is {p} x {i}, which is {product}, not {score}. Is the score a typo?",
+    ("northgate-epr", "F9"): "Joanne Pike can't release anyone from rotas, so how can the backfill action on {id} be hers? That needs David Kerr.",
+    ("northgate-epr", "F10"): "On {id}, the £140k drawn in September is way over the £50k limit and only Helen signed it off. Shouldn't the programme board have approved it?",
     ("northgate-epr", "missing_risk"): "There's nothing on the register about the clinical safety case not being signed off before go-live.",
     ("ravensford-school", "underrated"): "Rev D has the heat pumps finished three working days before Salix's 31 March deadline. Is probability {p} on {id} realistic?",
     ("ravensford-school", "strategy_mismatch"): "Can {id} really be transferred to Brackley? The provisional sums are remeasured and paid by the Council, so that part is still ours.",
@@ -56,9 +59,12 @@ def test_every_flaw_is_found_with_natural_phrasing(stack, scenario_id):
     stack.say(learner, f'/start_scenario{{"scenario": "{scenario_id}", "seed": {SEED}}}')
     misses = []
     for flaw in s.flaws:
-        message = fill(PHRASING[(scenario_id, flaw.type.value)], s, flaw)
+        # A scenario with two flaws of one type phrases each by its id.
+        template = PHRASING.get((scenario_id, flaw.id)) or PHRASING[(scenario_id, flaw.type.value)]
+        message = fill(template, s, flaw)
         reply = "\n".join(m.get("text", "") for m in stack.say(learner, message))
-        if flaw.replies.hit not in reply:
+        # The concession (without its closing question when the fix came in the same message).
+        if without_question(flaw.replies.hit) not in reply:
             misses.append((flaw.type.value, message, reply[:200]))
     assert not misses, misses
     progress = "\n".join(m.get("text", "") for m in stack.say(learner, "progress"))

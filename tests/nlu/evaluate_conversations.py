@@ -3,7 +3,7 @@
     python tests/nlu/evaluate_conversations.py [--model models/pmo-tutor.tar.gz]
                                                [--out results/evaluation]
                                                [--conversations tests/nlu/conversations.yml]
-                                               [--only ID ...]
+                                               [--name NAME] [--only ID ...]
 
 Reads tests/nlu/conversations.yml (its header documents the format) and plays every conversation
 as the running stack would, without starting servers:
@@ -28,8 +28,10 @@ and overall:
   extra credit (a `hit` no turn up to then expected);
 - every mismatch: the turn, expected, recorded, and the PM's reply (first 200 characters).
 
-Writes OUT/conversations.json and OUT/conversations.md; prints the overall figures; exit status 1
-when any charge is undeserved or any fix is lost (the target: none of either).
+Writes OUT/NAME.json and OUT/NAME.md, NAME by default the conversations file's name with `_` as
+`-` (conversations.yml -> conversations, conversations_fresh.yml -> conversations-fresh); prints
+the overall figures; exit status 1 when any charge is undeserved or any fix is lost (the target:
+none of either).
 """
 from __future__ import annotations
 
@@ -492,7 +494,7 @@ def markdown(report: dict) -> str:
     lines = [
         "# Whole-conversation evaluation", "",
         f"Model `{report['model']}`, {o['conversations']} conversations, {o['turns']} turns from "
-        f"`tests/nlu/conversations.yml`, {report['seconds']:.0f} s. Verdicts that withdraw a charge: "
+        f"`{report.get('conversations_file', 'tests/nlu/conversations.yml')}`, {report['seconds']:.0f} s. Verdicts that withdraw a charge: "
         f"{', '.join(report['withdrawing_verdicts']) or 'none in this build'}.", "",
         "| measure | value | target |", "|---|---|---|",
         f"| charges deserved (false-challenge verdicts at a wrong challenge) | {ch['deserved']}/{ch['total']} ({ch['share_deserved']:.0%}) | 100% |",
@@ -570,23 +572,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "evaluation")
     ap.add_argument("--conversations", type=Path, default=CONVERSATIONS)
+    ap.add_argument("--name", help="output file name without extension (default: from --conversations)")
     ap.add_argument("--only", nargs="*", help="conversation ids to play (default: all)")
     args = ap.parse_args(argv)
+    name = args.name or args.conversations.stem.replace("_", "-")
 
     convs = load_conversations(args.conversations)
     if args.only:
         convs = [c for c in convs if c.id in set(args.only)]
     report = evaluate(args.model, convs)
+    path = args.conversations.resolve()
+    report["conversations_file"] = str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "conversations.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (args.out / "conversations.md").write_text(markdown(report), encoding="utf-8")
+    (args.out / f"{name}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    (args.out / f"{name}.md").write_text(markdown(report), encoding="utf-8")
     o = report["overall"]
     ch, fx, fo = o["charges"], o["fixes"], o["found"]
     print(
         f"{o['conversations']} conversations, {o['turns']} turns: charges deserved {ch['deserved']}/{ch['total']} "
         f"({ch['share_deserved']:.0%}), undeserved {ch['undeserved']}; fixes recorded {fx['recorded']}/{fx['expected']} "
         f"({fx['share_recorded']:.0%}), lost {fx['lost']}; flaws credited at turn {fo['credited_at_turn']}/{fo['expected']}, "
-        f"extra credit {fo['extra_credit']}; turns ok {o['turns_ok']}/{o['turns']} -> {args.out / 'conversations.md'}"
+        f"extra credit {fo['extra_credit']}; turns ok {o['turns_ok']}/{o['turns']} -> {args.out / f'{name}.md'}"
     )
     return 0 if o["target_met"] else 1
 
