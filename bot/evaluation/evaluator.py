@@ -48,6 +48,8 @@ LEADING = re.compile(
     re.IGNORECASE,
 )
 NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
+MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
+WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
 DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 _TRAILING_QUESTION = re.compile(r"(?<=[.!])\s+[^.!?]*\?\s*$")
@@ -69,7 +71,8 @@ def asserts_flaw(reading: Reading) -> bool:
     if any(LEADING.search(x) for x in sentences):
         return True
     # A statement that something is absent or off ("I can't see a fallback") claims too.
-    if any(not x.endswith("?") and NEGATION.search(x) and cue_scores(x) for x in sentences):
+    if any((not x.endswith("?") or WHY.match(x)) and (NEGATION.search(x) or MODAL.search(x)) and cue_scores(x)
+           for x in sentences):
         return True
     if not any(x.endswith("?") for x in sentences) and not QUESTION_START.match(text):
         return reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")

@@ -172,7 +172,7 @@ def read(
         # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
         # a challenge intent with nothing in the words behind it is not the learner's point.
         cues = challenge_cue_scores(text)
-        if model_type not in cues:
+        if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     by_cue = sorted(cues, key=lambda t: -cues[t])
     types: list[FlawType] = []

@@ -1,4 +1,6 @@
-"""tests/nlu/conversations.yml is well formed: no model needed (the runner is evaluate_conversations.py)."""
+"""tests/nlu/conversations.yml and conversations_fresh.yml are well formed: no model needed (the runner
+is evaluate_conversations.py). The fresh file is a held-out set written after the judging code was
+tuned on the first, so its seeds must be new."""
 from __future__ import annotations
 
 import re
@@ -7,25 +9,52 @@ from collections import Counter
 import pytest
 
 from bot.scenarios.variants import variant
+from evaluate_conversations import CONVERSATIONS as FIRST_FILE
 from evaluate_conversations import EXPECT_KINDS, Conversation, load_conversations
 
-CONVERSATIONS = load_conversations()
+FRESH_FILE = FIRST_FILE.with_name("conversations_fresh.yml")
+FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE}
+LOADED = {name: load_conversations(path) for name, path in FILES.items()}
+CONVERSATIONS = [c for convs in LOADED.values() for c in convs]
 RISK_REF = re.compile(r"\b[Rr](\d{1,2})\b")
-PERSONAS = {"unsure new coordinator", "precise senior analyst", "terse fast typist", "out-of-order learner"}
+SCENARIOS = {"riverside-wms", "northgate-epr", "ravensford-school"}
+# file -> (conversations per scenario at least, the personas each scenario must have, or None)
+SPECS = {
+    "first": (4, {"unsure new coordinator", "precise senior analyst", "terse fast typist", "out-of-order learner"}),
+    "fresh": (3, None),
+}
+FRESH_PERSONAS = {"cautious ex-finance analyst", "chatty coordinator", "row misnamer", "blunt PMO lead",
+                  "three points at once", "curious questioner", "late answerer"}
 COMMANDS = ("hint", "progress", "finish")
 
 
-def test_enough_conversations_across_scenarios_and_personas():
-    assert len(CONVERSATIONS) >= 12
-    by_scenario = Counter(c.scenario for c in CONVERSATIONS)
-    assert set(by_scenario) == {"riverside-wms", "northgate-epr", "ravensford-school"}
-    assert all(n >= 4 for n in by_scenario.values()), by_scenario
+@pytest.mark.parametrize("name", FILES)
+def test_enough_conversations_across_scenarios_and_personas(name: str):
+    convs_all = LOADED[name]
+    per_scenario, personas = SPECS[name]
+    assert len(convs_all) >= 3 * per_scenario
+    by_scenario = Counter(c.scenario for c in convs_all)
+    assert set(by_scenario) == SCENARIOS
+    assert all(n >= per_scenario for n in by_scenario.values()), by_scenario
     for scenario in by_scenario:
-        convs = [c for c in CONVERSATIONS if c.scenario == scenario]
-        assert {c.persona for c in convs} == PERSONAS, scenario
+        convs = [c for c in convs_all if c.scenario == scenario]
+        if personas is not None:
+            assert {c.persona for c in convs} == personas, scenario
+        else:  # the fresh file: three different personas per scenario
+            assert len({c.persona for c in convs}) == len(convs), scenario
         seeds = [c.seed for c in convs]
         assert len(set(seeds)) == len(seeds), f"{scenario}: repeated seeds {seeds}"
         assert sum(1 for s in seeds if s != 0) > len(seeds) / 2, f"{scenario}: mostly seed 0"
+
+
+def test_fresh_file_is_held_out():
+    """New seeds (never 0, none the first file uses), new ids, every fresh persona used."""
+    first_seeds = {c.seed for c in LOADED["first"]}
+    for c in LOADED["fresh"]:
+        assert c.seed != 0 and c.seed not in first_seeds, f"{c.id}: seed {c.seed} not new"
+        assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
+    assert {c.persona for c in LOADED["fresh"]} == FRESH_PERSONAS
+    assert not {c.id for c in LOADED["first"]} & {c.id for c in LOADED["fresh"]}
 
 
 @pytest.mark.parametrize("conv", CONVERSATIONS, ids=lambda c: c.id)
@@ -85,6 +114,7 @@ def test_every_class_of_turn(conv: Conversation):
     )
 
 
-def test_ids_unique_and_named_after_scenario_and_seed():
-    for c in CONVERSATIONS:
+@pytest.mark.parametrize("name", FILES)
+def test_ids_unique_and_named_after_scenario_and_seed(name: str):
+    for c in LOADED[name]:
         assert c.id.startswith(c.scenario.split("-")[0]) and c.id.endswith(f"-s{c.seed}"), c.id
