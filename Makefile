@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench screenshots clean
+.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench screenshots mutate clean
 
 help:
 	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
@@ -30,6 +30,7 @@ help:
 	@echo "make evaluate  held-out NLU + evaluator evaluation -> results/evaluation/report.md"
 	@echo "make bench     latency, throughput, start-up, training time and memory against plain Rasa"
 	@echo "make screenshots  refresh the README's screenshots in docs/ (browser tests)"
+	@echo "make mutate    mutation testing (mutmut) of the judging code, progress store and variants (slow, not CI)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (python3.10 or ~/.pyenv/versions/3.10*)"; exit 1; }
@@ -93,5 +94,19 @@ test: $(MODEL) $(CHROMIUM) validate
 bench: $(MODEL)
 	$(BIN)/python scripts/bench.py
 
+# Mutation testing, not part of CI (about 10 minutes on 2 cores). The config is [tool.mutmut] in
+# pyproject.toml: bot/evaluation, bot/progress/store.py and bot/scenarios/variants.py, checked by
+# the in-process tests only. mutmut works in mutants/; every run starts from a fresh copy so a
+# changed source is never judged by a stale mutant. `mutmut results` lists the survivors and
+# `mutmut show <name>` shows one.
+MUTMUT_VERSION := 3.8.1
+mutate: $(STAMP)
+	$(BIN)/python -c 'import mutmut' 2>/dev/null || { set -o pipefail; $(BIN)/python -m pip install -q mutmut==$(MUTMUT_VERSION) 2>&1 | { grep -v "is ignored: it is neither" || true; }; }
+	rm -rf mutants && mkdir -p results
+	@echo "mutmut run: progress in results/mutmut.log"
+	SECONDS=0; $(BIN)/mutmut run --max-children $$(nproc) > results/mutmut.log 2>&1 \
+		|| { tail -c 3000 results/mutmut.log; exit 1; }; echo "mutmut run took $$((SECONDS / 60)) min $$((SECONDS % 60)) s"
+	@$(BIN)/python scripts/mutation_summary.py
+
 clean:
-	rm -rf build models results .pytest_cache
+	rm -rf build models results .pytest_cache mutants
