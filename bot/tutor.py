@@ -15,12 +15,15 @@ from bot.evaluation.evaluator import Evaluator
 from bot.evaluation.hints import next_hint, no_more_hints, waiting_for_fixes
 from bot.evaluation.reading import read
 from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
+from bot.nlp.patterns import RISK_REF
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
 from bot.scenarios.loader import library
 from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.scenarios.variants import random_seed, variant
 
+HINT_REQUEST = re.compile(r"\b(can|could|may) (i|we|you) (have|get|give me) (a|another|one more) (hint|clue|nudge)\b"
+                          r"|\b(a|another) (hint|clue|nudge),? please\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
@@ -115,12 +118,19 @@ class Tutor:
         text = msg.text.strip()[:MAX_TEXT]
         if not text:
             return [tutor("I didn't get any text. Type your challenge or question for the PM.")]
+        if HINT_REQUEST.search(text) and not RISK_REF.search(text) and len(text) < 200:
+            return self.hint(msg)  # "Can I have a hint? I feel like I'm missing one" however the model read it
 
         def move(db, session, s):
             state = self.store.state_of(db, session)
+            ctx = session.context or {}
+            previous = (ctx.get("last_message") or {}).get(msg.learner_id)
+            state.previous = tuple(previous) if previous else None
             reading = read(text, s, msg.intent, msg.confidence)
             outcome = Evaluator(s).evaluate(state, reading)
-            last_turns = dict((session.context or {}).get("last_turn") or {})
+            last_turns = dict(ctx.get("last_turn") or {})
+            last_messages = dict(ctx.get("last_message") or {})
+            last_messages[msg.learner_id] = [text[:2000], msg.intent, msg.confidence]
             if outcome.withdraw_previous:
                 self.store.withdraw_charges(db, last_turns.get(msg.learner_id) or [], text)
             rating = craft.rate(reading).as_dict()
@@ -131,7 +141,7 @@ class Tutor:
                 for j in outcome.judgements
             ]
             last_turns[msg.learner_id] = ids
-            session.context = state.context() | {"last_turn": last_turns}
+            session.context = state.context() | {"last_turn": last_turns, "last_message": last_messages}
             return outcome.replies
 
         return self._in_session(msg, move)

@@ -52,7 +52,7 @@ _CUES: dict[T, list[str]] = {
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
-        r"\bat least (a )?\d\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
+        r"\bat least (a )?\d\b", r"\b(fantasy|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
         r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
@@ -95,7 +95,7 @@ _CUES: dict[T, list[str]] = {
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
-        r"\bboth (rows|risks|entries|lines)\b",
+        r"\bboth (rows|risks|entries|lines)\b", r"\bboth (read|look|sound|seem)s?( like| to be)?\b",
     ],
     T.MISSING_RISK: [
         r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",

@@ -17,6 +17,7 @@ from bot.evaluation.clarify import correction
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.fixes import (
     Part,
+    clause_start as _clause_start_of,
     fix_accepted,
     fix_question,
     is_proposal,
@@ -50,6 +51,12 @@ LEADING = re.compile(
 NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
 MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
 WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
+# "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
+ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
+                   r"missed that,? sorry|ignore (that|me))\b", re.IGNORECASE)
+BUT = re.compile(r"\b(but|however|though|although|also|and another)\b|\?", re.IGNORECASE)
+HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
+                   re.IGNORECASE)
 DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 _TRAILING_QUESTION = re.compile(r"(?<=[.!])\s+[^.!?]*\?\s*$")
@@ -72,10 +79,12 @@ def asserts_flaw(reading: Reading) -> bool:
         return True
     # A statement that something is absent or off ("I can't see a fallback") claims too.
     if any((not x.endswith("?") or WHY.match(x)) and (NEGATION.search(x) or MODAL.search(x)) and cue_scores(x)
-           for x in sentences):
+           and not HEDGE.search(x) for x in sentences):
         return True
     if not any(x.endswith("?") for x in sentences) and not QUESTION_START.match(text):
-        return reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")
+        # A statement about a row in a flaw's terms ("R12 should be escalated") is a claim.
+        model_sure = reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")
+        return model_sure or bool(reading.cue_types)
     return False
 
 
@@ -115,20 +124,15 @@ class Evaluator:
         corr = correction(reading.text)
         if corr is not None:
             withdraw = True
-            rest = read(corr.rest, self.s)
-            if not (rest.risk_ids or rest.types or rest.is_question or self._raises_missing_risk(state, corr.rest)):
-                return Outcome(
-                    [],
-                    [Reply("pm", "Ah, sorry, I got the wrong end of the stick there. Forget that, then. "
-                                 "What's next?")],
-                    withdraw_previous=True,
-                )
-            # A risk the learner disowns is not what they meant; one named in passing still is.
-            dropped = self._named(corr.disowned)
-            context = [r for r in read(corr.withdrawn, self.s).risk_ids if r not in dropped]
-            reading = read(corr.rest, self.s)
-            reading.risk_ids = [r for r in reading.risk_ids if r not in dropped or r in self._named(corr.rest)]
-            reading.risk_ids = reading.risk_ids or context
+            meant = self._meant(state, reading, corr)
+            if isinstance(meant, Outcome):
+                meant.withdraw_previous = True
+                return meant
+            reading = meant
+        elif ADMIT.search(reading.text) and not BUT.search(reading.text.split(ADMIT.search(reading.text).group(), 1)[1]):
+            # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes nothing back
+            # and claims nothing new.
+            return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
         judged, replies, rest = self._fixes(state, reading)
         if rest is not None:
             more = self._point(state, rest)
@@ -137,15 +141,57 @@ class Evaluator:
         self._after(state, judged)
         return Outcome(judged, replies, withdraw_previous=withdraw)
 
+    def _meant(self, state: SessionState, reading: Reading, corr) -> Reading | Outcome:
+        """What a correction means: its own point, or the last message said of the right row
+        ("Correction: R3, not R2"), or nothing more (the PM lets it go)."""
+        disowned = self._named(corr.disowned)
+        named = [r for r in self._ordered(reading.text) if r not in disowned]
+        before = self._ordered(state.previous[0]) if state.previous else []
+        meant = [r for r in named if r not in before] or named
+        if not disowned and state.previous and meant:
+            disowned = {r for r in before if r not in meant}
+        rest = read(corr.rest, self.s)
+        rest.risk_ids = [r for r in rest.risk_ids if r not in disowned] or [r for r in meant if r in rest.risk_ids]
+        if rest.types and asserts_flaw(rest) or rest.is_question:
+            rest.risk_ids = rest.risk_ids or meant
+            return rest
+        if state.previous and meant and disowned:
+            text, intent, confidence = state.previous
+            said = self._about(text, sorted(disowned))
+            if said:
+                for rid in disowned:
+                    said = re.sub(rf"(?<![\w#])(?:r\s?-?\s?{rid[1:]}|risk\s*#?\s*{rid[1:]})(?!\w)", " and ".join(meant), said,
+                                  flags=re.IGNORECASE)
+                again = read(said, self.s, intent, confidence)
+                again.risk_ids = [r for r in again.risk_ids if r not in disowned]
+                return again
+        if self._raises_missing_risk(state, corr.rest) or rest.risk_ids:
+            return rest
+        return Outcome([], [Reply("pm", "Ah, sorry, I got the wrong end of the stick there. Forget that, then. "
+                                        "What's next?")])
+
+    def _ordered(self, text: str) -> list[str]:
+        return list(dict.fromkeys(rid for _, rid, explicit in risk_positions(text, self.s) if explicit))
+
+    def _about(self, text: str, rids: list[str]) -> str:
+        """The part of a message about these rows: from the clause naming them to the next row."""
+        positions = [(at, rid) for at, rid, explicit in risk_positions(text, self.s) if explicit]
+        starts = [at for at, rid in positions if rid in rids]
+        if not starts:
+            return ""
+        start = _clause_start_of(text, starts[0])
+        later = [at for at, rid in positions if at > starts[-1] and rid not in rids]
+        return text[start:later[0]] if later else text[start:]
+
     def _named(self, text: str) -> set[str]:
         return {rid for _, rid, explicit in risk_positions(text, self.s) if explicit}
 
     def _after(self, state: SessionState, judged: list[Judgement]) -> None:
         """Which fixes the PM is now waiting on: those he just asked for, else the same as before."""
         about = [j.flaw_id for j in judged if j.flaw_id]
-        state.recent = list(dict.fromkeys(about)) or ([] if judged else state.recent)
-        hits = [j.flaw_id for j in judged if j.verdict == Verdict.HIT and j.flaw_id not in state.fixed]
         challenged = any(j.verdict in CHALLENGE_VERDICTS for j in judged)
+        state.recent = list(dict.fromkeys(about)) or ([] if challenged else state.recent)
+        hits = [j.flaw_id for j in judged if j.verdict == Verdict.HIT and j.flaw_id not in state.fixed]
         if hits:
             state.asked = hits
         elif challenged:
@@ -394,6 +440,8 @@ class Evaluator:
             fact = best_fact(self.s, reading.low) if reading.is_question and t != T.MISSING_RISK else None
             if reading.is_question and not asserts_flaw(reading):
                 return self._say(Verdict.QUESTION, fact or answer_question(self.s, reading), None)
+            if is_proposal(reading.text, reading.intent) and not any(f.type == t for f in unfound):
+                return self._say(Verdict.UNCLEAR, "Which risk is that for? Give me its number and I'll note it.", None)
             if any(f.type == t for f in unfound):
                 if t == T.MISSING_RISK:
                     ask = "Which risk do you think we've left out, and why does it matter here?"

@@ -103,7 +103,7 @@ class Part:
 _CLAUSE = re.compile(r"[.;:,!?\n]|\b(and|also|then|plus)\b", re.IGNORECASE)
 
 
-def _clause_start(text: str, at: int, floor: int) -> int:
+def clause_start(text: str, at: int, floor: int = 0) -> int:
     """Where the clause naming a row at `at` begins (within 40 characters, after `floor`)."""
     window_start = max(floor, at - 40)
     last = None
@@ -132,7 +132,7 @@ def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: 
     if not cuts:
         return [Part(None, text)]
     # A cut goes back to the start of the clause: "...; and merge R9 into R3" keeps "merge" with R9.
-    cuts = [(_clause_start(text, at, cuts[n - 1][0] if n else 0), owner) for n, (at, owner) in enumerate(cuts)]
+    cuts = [(clause_start(text, at, cuts[n - 1][0] if n else 0), owner) for n, (at, owner) in enumerate(cuts)]
     parts = []
     for n, (at, owner) in enumerate(cuts):
         start = 0 if n == 0 else at

@@ -39,6 +39,8 @@ class SessionState:
     focus_risk: Optional[str] = None  # risk under discussion after a partial challenge
     recent: list[str] = field(default_factory=list)  # flaws the last turn was about ("it should be 12")
     order: list[str] = field(default_factory=list)  # flaws in the order they were found
+    # The learner's previous message (text, intent, confidence): a correction re-reads it.
+    previous: Optional[tuple[str, Optional[str], float]] = None
 
     def find(self, flaw_id: str) -> None:
         self.found.add(flaw_id)

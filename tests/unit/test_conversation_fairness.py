@@ -1,0 +1,196 @@
+"""Fair over a whole conversation: each class of unfairness a blind play-test found, replayed turn
+by turn through the Tutor on a real SQLite store, with the verdicts read back exactly.
+
+Messages are judged on their words alone (no NLU intent), the hardest case for the tutor; risk
+ids come from the seeded variant."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from bot.progress.models import Challenge, Session, VerdictOverride
+from bot.progress.reports import session_detail
+from bot.scenarios.variants import variant
+from bot.taxonomy import FlawType as T
+from bot.tutor import Incoming
+
+SID, SEED = "ravensford-school", 3
+LEARNER = "lee"
+INTERNAL = re.compile(r"\b(not_escalated|missing_risk|wrong_owner|stale_review|score_mismatch|not_a_risk|"
+                      r"missing_response|strategy_mismatch|closed_without_reason|vague_description|F\d+)\b|\(R\d+:")
+
+
+@pytest.fixture
+def s():
+    return variant(SID, SEED)
+
+
+@pytest.fixture
+def play(tutor):
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), SID, SEED)
+    said: list[str] = []
+
+    def say(text: str, intent: str | None = None, confidence: float = 0.0) -> str:
+        m = Incoming(LEARNER, LEARNER, text, intent=intent, confidence=confidence)
+        low = text.lower()
+        move = {"hint": tutor.hint, "progress": tutor.progress, "finish": tutor.finish}.get(low, tutor.respond)
+        reply = "\n".join(r.text for r in move(m))
+        said.append(reply)
+        return reply
+
+    say.said = said
+    return say
+
+
+def verdicts(store) -> list[tuple[str, str | None]]:
+    """Effective verdicts of the session, in order (withdrawals and overrides applied)."""
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        return [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
+
+
+def flaw(s, t):
+    return next(f for f in s.flaws if f.type == t)
+
+
+def sound_row(s):
+    return next(r for r in s.rows if r.status == "open" and r.score <= s.tolerance
+                and not any(r.id in (f.risk_id, f.other_risk_id) for f in s.flaws))
+
+
+def test_fix_given_later_by_naming_the_row_is_taken(play, store, s):
+    esc, owner = flaw(s, T.NOT_ESCALATED), flaw(s, T.WRONG_OWNER)
+    row = s.row(esc.risk_id)
+    play(f"{row.id} scores {row.score}, above the tolerance of {s.tolerance}, and it hasn't been escalated.")
+    play(f"Why does {owner.risk_id} sit with Owen Jenkins? He has no budget authority; only Kieran Walsh as "
+         "Section 151 officer can cover a cash-flow gap.")
+    reply = play(f"Back to {row.id}: escalate it to Angela's project board in the December highlight report.")
+    assert reply == esc.fix.accepted_reply
+    assert verdicts(store) == [("hit", esc.id), ("hit", owner.id), ("fix_accepted", esc.id)]
+
+
+def test_two_fixes_in_one_message_are_both_taken(play, store, s):
+    esc, stale = flaw(s, T.NOT_ESCALATED), flaw(s, T.STALE_REVIEW)
+    row = s.row(esc.risk_id)
+    two = play(f"{row.id} is {row.score}, over the tolerance of {s.tolerance}, not escalated. "
+               f"Also {stale.risk_id} hasn't been reviewed since September.")
+    assert two.endswith("Take them in any order.") and two.count("?") == 1
+    reply = play(f"{stale.risk_id}: review it this week with Owen and Mike Tranter, re-date the actions. "
+                 f"{row.id} goes to Angela's board on 1 December in the highlight report.")
+    assert reply == f"{stale.fix.accepted_reply}\n{esc.fix.accepted_reply}"
+    assert verdicts(store)[-2:] == [("fix_accepted", stale.id), ("fix_accepted", esc.id)]
+
+
+def test_a_question_between_challenge_and_fix_is_answered_and_not_charged(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    play(f"Why does {owner.risk_id} sit with Owen Jenkins? He has no budget authority; only Kieran Walsh "
+         "can cover a cash-flow gap.")
+    answer = play("Who holds the Brackley contract?")
+    assert "Victoria Lang" in answer
+    assert play("Kieran Walsh should own it, with Debbie keeping the invoicing actions.") == owner.fix.accepted_reply
+    assert verdicts(store) == [("hit", owner.id), ("question", None), ("fix_accepted", owner.id)]
+
+
+def test_a_genuine_question_about_a_sound_row_is_answered_not_charged(play, store, s):
+    row = sound_row(s)
+    reply = play(f"Should {row.id} go to the board? I wasn't sure how the tolerance works.")
+    assert str(s.tolerance) in reply
+    assert verdicts(store) == [("question", None)]
+
+
+def test_a_leading_question_on_a_sound_row_is_a_false_challenge(play, store, s):
+    row = sound_row(s)
+    play(f"Isn't {row.id} above the tolerance? Surely it should have gone to the board by now.")
+    assert verdicts(store) == [("false", None)]
+
+
+def test_a_typo_corrected_next_turn_withdraws_the_charge_and_credits_the_row_meant(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    wrong = sound_row(s)
+    play(f"{wrong.id} is owned by Owen Jenkins, who has no budget authority to cover a cash-flow gap.")
+    assert verdicts(store) == [("false", None)]
+    play(f"sorry, {owner.risk_id} not {wrong.id}")
+    assert verdicts(store) == [("withdrawn", None), ("hit", owner.id)]
+    with store.transaction() as db:
+        [o] = db.execute(select(VerdictOverride)).scalars().all()
+        assert (o.trainer, o.previous_verdict, o.verdict) == ("tutor", "false", "withdrawn")
+
+
+def test_a_correction_with_nothing_else_is_acknowledged_and_adds_no_charge(play, store, s):
+    wrong = sound_row(s)
+    play(f"I think {wrong.id} has the wrong owner.")
+    reply = play(f"Sorry, I didn't mean {wrong.id}. Ignore that one.")
+    assert "wrong end of the stick" in reply
+    assert verdicts(store) == [("withdrawn", None)]
+
+
+def test_admitting_a_mistake_is_not_another_charge(play, store, s):
+    wrong = sound_row(s)
+    play(f"I think {wrong.id} has the wrong owner.")
+    play("Fair enough, I missed that in the brief. My mistake.")
+    assert verdicts(store) == [("false", None)]
+
+
+def test_one_row_of_a_duplicate_pair_is_not_the_duplicate(play, store, s):
+    dup = flaw(s, T.DUPLICATE)
+    play(f"I think {dup.risk_id} duplicates another row.")
+    assert [v for v, _ in verdicts(store)] == ["partial"]
+    play(f"{dup.risk_id} and {dup.other_risk_id} are the same risk seen from two sides.")
+    assert verdicts(store)[-1] == ("hit", dup.id)
+
+
+def test_craft_counts_fixes_given_in_answer_and_only_challenges(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    play(f"Could we check the owner of {owner.risk_id}, given Owen has no budget authority?")
+    play("Who holds the Brackley contract?")  # a question: not a challenge, no craft
+    play("Kieran Walsh should own it.")
+    assert verdicts(store) == [("hit", owner.id), ("question", None), ("fix_accepted", owner.id)]
+    debrief = play("finish")
+    assert "Of your 1 challenges, 1 were asked as questions, 1 gave a reason and 1 came with a way forward" in debrief
+    assert "Offer a correction" not in debrief
+    with store.transaction() as db:
+        assert db.execute(select(Session)).scalars().first().score["craft"] == 1.0
+
+
+def test_progress_and_hints_name_the_fix_still_waiting(play, store, s):
+    esc = flaw(s, T.NOT_ESCALATED)
+    row = s.row(esc.risk_id)
+    play(f"{row.id} scores {row.score}, above the tolerance of {s.tolerance}. It hasn't been escalated.")
+    assert f"Waiting for your fix: {row.id} (not escalated)." in play("progress")
+    for other in s.flaws:  # every other flaw found, none fixed but this one... then all found
+        if other is not esc:
+            play(other.challenge)
+    hint = play("hint")
+    assert hint.startswith("You've found every flaw.") and "Waiting for your fix" in hint
+    assert "finish" not in hint
+
+
+def test_the_pm_never_shows_an_internal_label(play, s):
+    for f in s.flaws:
+        play(f.challenge)
+        play(f.challenge)  # the same again: a repeat, in character
+    play("progress")
+    play("hint")
+    play("finish")
+    leaks = [r for r in play.said[:-1] if INTERNAL.search(r)]
+    assert leaks == []
+
+
+def test_trainer_sees_the_withdrawal_and_the_right_counts(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    wrong = sound_row(s)
+    play(f"{wrong.id} is owned by Owen Jenkins, who has no budget authority to cover a cash-flow gap.")
+    play(f"sorry, {owner.risk_id} not {wrong.id}")
+    play("Kieran Walsh should own it.")
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        detail = session_detail(db, store, session)
+        n = len(db.execute(select(Challenge)).scalars().all())
+    assert n == 3
+    assert [(c["verdict"], c["original_verdict"]) for c in detail["challenges"]] == [
+        ("withdrawn", "false"), ("hit", "hit"), ("fix_accepted", "fix_accepted")]
+    assert detail["score"]["false_challenges"] == 0
+    assert [f["id"] for f in detail["flaws"] if f["found"]] == [owner.id]
+    assert [f["id"] for f in detail["flaws"] if f["fixed"]] == [owner.id]
