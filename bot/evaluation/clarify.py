@@ -19,7 +19,9 @@ CORRECTION = re.compile(
     r"|\bnot (a|an) (change|challenge|point) (to|on|about)\b"
     r"|\b" + _REF + r",? not " + _REF + r"\b|\btypo\b"
     r"|\bi meant\b[^.?!]{0,80}\bnot " + _REF + r"\b"
-    r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)",
+    r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)"
+    r"|^\W*(?:(?:oops|sorry|sry|soz|typo|correction|ugh|argh|whoops)\W+)+(?:no\W+)?(?=" + _REF + r"\b)"
+    r"|\b" + _REF + r",? i mean\b",
     re.IGNORECASE,
 )
 # "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.

@@ -104,7 +104,8 @@ _CUES: dict[T, list[str]] = {
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",
         r"nowhere (on|in)", r"\babsent\b", r"gap in the register", r"\bforgot",
         r"can'?t (see|find) (that|this|a|any|the) risk", r"risk anywhere",
-        r"(can'?t|cannot|don'?t) see anything (on|about|for|covering)", r"(have|has|there'?s) nothing (on|about)",
+        r"(can'?t|cannot|don'?t) see anything (on|about|for|covering)",
+        r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)", r"(have|has|there'?s) nothing (on|about)",
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
     ],
     T.CLOSED_WITHOUT_REASON: [

@@ -17,7 +17,6 @@ from bot.evaluation.clarify import correction
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.fixes import (
     Part,
-    clause_start as _clause_start_of,
     fix_accepted,
     fix_question,
     is_proposal,
@@ -26,7 +25,7 @@ from bot.evaluation.fixes import (
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading, read, risk_positions
+from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading, described_rows, read, risk_positions
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
     MAX_FIX_ATTEMPTS,
@@ -53,7 +52,8 @@ MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant 
 WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
 # "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
-                   r"missed that,? sorry|ignore (that|me))\b", re.IGNORECASE)
+                   r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
+                   r"i see (that )?now|ok,? i see)\b", re.IGNORECASE)
 BUT = re.compile(r"\b(but|however|though|although|also|and another)\b|\?", re.IGNORECASE)
 HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
                    re.IGNORECASE)
@@ -152,7 +152,8 @@ class Evaluator:
             disowned = {r for r in before if r not in meant}
         rest = read(corr.rest, self.s)
         rest.risk_ids = [r for r in rest.risk_ids if r not in disowned] or [r for r in meant if r in rest.risk_ids]
-        if rest.types and asserts_flaw(rest) or rest.is_question:
+        strong = bool(challenge_cue_scores(corr.rest)) or rest.is_question
+        if rest.types and strong and not (state.previous and meant and disowned):
             rest.risk_ids = rest.risk_ids or meant
             return rest
         if state.previous and meant and disowned:
@@ -175,13 +176,20 @@ class Evaluator:
 
     def _about(self, text: str, rids: list[str]) -> str:
         """The part of a message about these rows: from the clause naming them to the next row."""
+        sentences = [(m.start(), m.end()) for m in _SENTENCES.finditer(text)]
         positions = [(at, rid) for at, rid, explicit in risk_positions(text, self.s) if explicit]
-        starts = [at for at, rid in positions if rid in rids]
-        if not starts:
+        hits = [at for at, rid in positions if rid in rids]
+        if not hits:
             return ""
-        start = _clause_start_of(text, starts[0])
-        later = [at for at, rid in positions if at > starts[-1] and rid not in rids]
-        return text[start:later[0]] if later else text[start:]
+        # The sentences naming those rows, and what follows until another row is named.
+        start = next(a for a, b in sentences if a <= hits[0] < b)
+        end = next(b for a, b in sentences if a <= hits[-1] < b)
+        for a, b in sentences:
+            if a >= end and not any(a <= at < b and rid not in rids for at, rid in positions):
+                end = b
+            elif a >= end:
+                break
+        return text[start:end]
 
     def _named(self, text: str) -> set[str]:
         return {rid for _, rid, explicit in risk_positions(text, self.s) if explicit}
@@ -212,8 +220,15 @@ class Evaluator:
         if not named and missing:
             named = [Part(f, text) for f in missing]
         asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
-        if asked and not self._named(text) and any(fix_accepted(f, text) for f in asked if f):
+        strong = self._named(text) | {rid for _, rid in described_rows(text, self.s)}
+        if asked and not strong & {r for p in named for r in (p.flaw.risk_id, p.flaw.other_risk_id)} \
+                and any(fix_accepted(f, text) for f in asked if f):
             named = []  # the answer to the PM's question; rows it mentions are its arguments
+        # Two open fixes on one row ("the training row reviewed this week... the backfill action
+        # moved to David Kerr") are both tried on that row's words.
+        named = [Part(f, p.text) for p in named for f in ([p.flaw] + [
+            g for g in open_flaws if g is not p.flaw and g.type != T.MISSING_RISK
+            and {g.risk_id, g.other_risk_id} & {p.flaw.risk_id, p.flaw.other_risk_id} - {None}])]
         if not named:
             return self._answer_to_pm(state, reading, [f for f in asked if f is not None])
 

@@ -100,7 +100,7 @@ def _alias_pattern(alias: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(alias.lower()) + r"(?!\w)")
 
 
-def _described(text: str, scenario: Scenario) -> list[tuple[int, str]]:
+def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     """Risks named by what they are about: "the interface risk" -> the row whose title or
     aliases carry those words, when one row clearly fits better than any other."""
     vocab = {
@@ -146,8 +146,10 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
                 if not explicit or named_as_risk:
                     described.append((m.start(), row.id))
                 break
-    if not explicit and not described:
-        described = _described(text, scenario)
+    if not explicit:
+        # "the dress-rehearsal row ...; the training row ...": each description names its own row.
+        seen = {rid for _, rid in described}
+        described += [(at, rid) for at, rid in described_rows(text, scenario) if rid not in seen]
     return sorted([(at, rid, True) for at, rid in explicit] + [(at, rid, False) for at, rid in described])
 
 
