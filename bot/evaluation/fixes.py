@@ -83,10 +83,11 @@ def fix_question(flaw: Flaw) -> str:
     return flaw.fix.ask or kind(flaw.type).fix_question
 
 
-def where(flaw: Flaw) -> str:
-    """The flaw as the PM names it in conversation: a row, a pair, or the missing risk's topic."""
+def where(flaw: Flaw, spoken: bool = True) -> str:
+    """Where a flaw is: a row, a pair, or the missing risk's topic, as the PM says it in
+    conversation ("the main contractor insolvency risk") or as the tutor lists it."""
     if flaw.type == T.MISSING_RISK:
-        return f"the {flaw.topic} risk"
+        return f"the {flaw.topic} risk" if spoken else f"a missing risk ({flaw.topic})"
     if flaw.other_risk_id:
         return f"{flaw.risk_id} and {flaw.other_risk_id}"
     return flaw.risk_id

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.evaluation.fixes import where as spoken_where
 from bot.evaluation.state import SessionState
 from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType, kind
@@ -18,11 +19,7 @@ class Hint:
 
 
 def where(flaw: Flaw) -> str:
-    if flaw.type == FlawType.MISSING_RISK:
-        return f"a missing risk ({flaw.topic})"
-    if flaw.other_risk_id:
-        return f"{flaw.risk_id} and {flaw.other_risk_id}"
-    return flaw.risk_id
+    return spoken_where(flaw, spoken=False)
 
 
 def model_challenge(flaw: Flaw) -> str:
