@@ -13,8 +13,17 @@ from __future__ import annotations
 import re
 
 from bot.evaluation import defences
+from bot.evaluation.claims import (
+    ADMIT,
+    BUT,
+    SENTENCES,
+    asserts_flaw,
+    rates_higher,
+    sentences,
+    without_question,
+)
 from bot.evaluation.clarify import correction
-from bot.evaluation.cues import challenge_cue_scores, cue_scores
+from bot.evaluation.cues import challenge_cue_scores
 from bot.evaluation.fixes import (
     Part,
     fix_accepted,
@@ -25,7 +34,7 @@ from bot.evaluation.fixes import (
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading, described_rows, read, risk_positions
+from bot.evaluation.reading import CONFIDENT, Reading, described_rows, read, risk_positions
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
     MAX_FIX_ATTEMPTS,
@@ -39,79 +48,7 @@ from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import type_for_intent
 
-__all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "fix_accepted"]
-
-# A question that leads with the answer ("Isn't R3 scored wrong?") asserts a flaw.
-LEADING = re.compile(
-    r"(?:^|\b(?:but|so|and)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
-    r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
-    re.IGNORECASE,
-)
-NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
-MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
-WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
-# "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
-ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
-                   r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
-                   r"i see (that )?now|ok,? i see)\b", re.IGNORECASE)
-BUT = re.compile(r"\b(but|however|though|although|also|and another)\b|\?", re.IGNORECASE)
-HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
-                   re.IGNORECASE)
-DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
-_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
-_TRAILING_QUESTION = re.compile(r"(?<=[.!])\s+[^.!?]*\?\s*$")
-
-
-def _sentences(text: str) -> list[str]:
-    return [m.group().strip() for m in _SENTENCES.finditer(text) if m.group().strip()]
-
-
-def asserts_flaw(reading: Reading) -> bool:
-    """Does the message claim something is wrong, or only ask? The flaw's own wording ("3 x 4
-    is 12", "can't carry it", "out of date"), a leading question ("Isn't...?", "really") or a
-    statement the model is sure is a challenge claims; "Should R6 be escalated? I wasn't sure if
-    15 counts" only asks, and is answered, never charged."""
-    text = reading.text
-    if challenge_cue_scores(text) or DOUBT.search(text):
-        return True
-    sentences = _sentences(text) or [text]
-    if any(LEADING.search(x) for x in sentences):
-        return True
-    # A statement that something is absent or off ("I can't see a fallback") claims too.
-    if any((not x.endswith("?") or WHY.match(x)) and (NEGATION.search(x) or MODAL.search(x)) and cue_scores(x)
-           and not HEDGE.search(x) for x in sentences):
-        return True
-    if not any(x.endswith("?") for x in sentences) and not QUESTION_START.match(text):
-        # A statement about a row in a flaw's terms ("R12 should be escalated") is a claim.
-        model_sure = reading.confidence >= CONFIDENT and (reading.intent or "").startswith("challenge_")
-        return model_sure or bool(reading.cue_types)
-    return False
-
-
-_PAIR = re.compile(r"\b(?:p\s*)?([1-5])\s*(?:x|×|\*|times)\s*(?:i\s*)?([1-5])\b", re.IGNORECASE)
-_PROBABILITY = re.compile(r"\b(?:probability|prob|likelihood|p)\s*(?:of |to |at |should be |shd be |= ?)?([1-5])\b", re.IGNORECASE)
-
-
-def rates_higher(text: str, row) -> bool:
-    """Does the message rate the row higher than the register does ("4 x 4 = 16", "prob 4")?"""
-    if row is None:
-        return False
-    pairs = [(int(p), int(i)) for p, i in _PAIR.findall(text)]
-    if any(p * i > row.score and (p, i) != (row.probability, row.impact) and p >= row.probability
-           and i >= row.impact for p, i in pairs):
-        return True
-    return any(int(p) > row.probability for p in _PROBABILITY.findall(text))
-
-
-def without_question(text: str) -> str:
-    """A concession without its closing question, when the learner has already answered it."""
-    stripped = text
-    while True:
-        shorter = _TRAILING_QUESTION.sub("", stripped)
-        if shorter == stripped:
-            return stripped
-        stripped = shorter
-
+__all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
 
 class Evaluator:
     def __init__(self, scenario: Scenario):
@@ -176,7 +113,7 @@ class Evaluator:
 
     def _about(self, text: str, rids: list[str]) -> str:
         """The part of a message about these rows: from the clause naming them to the next row."""
-        sentences = [(m.start(), m.end()) for m in _SENTENCES.finditer(text)]
+        sentences = [(m.start(), m.end()) for m in SENTENCES.finditer(text)]
         positions = [(at, rid) for at, rid, explicit in risk_positions(text, self.s) if explicit]
         hits = [at for at, rid in positions if rid in rids]
         if not hits:
@@ -331,7 +268,7 @@ class Evaluator:
     def _raises_missing_risk(self, state: SessionState, text: str) -> list[str]:
         """Sentences that say an unfound risk is missing, not just use its words in an argument."""
         unfound = [f for f in self.s.flaws if f.type == T.MISSING_RISK and f.id not in state.found]
-        return [x for x in _sentences(text)
+        return [x for x in sentences(text)
                 if T.MISSING_RISK in challenge_cue_scores(x) and any(mentions_missing(f, x) for f in unfound)]
 
     def _credits_new_flaw(self, state: SessionState, reading: Reading) -> bool:
