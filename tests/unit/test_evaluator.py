@@ -191,7 +191,10 @@ def test_the_scenarios_model_challenge_earns_the_flaw(case, with_intent):
     assert flaw.challenge, f"{s.id} {flaw.id} has no model challenge"
     intent = intent_for(flaw.type) if with_intent else None
     outcome, state = evaluate(s, flaw.challenge, intent, 0.9 if with_intent else 0.0)
-    assert Verdict.HIT in outcome.verdicts and flaw.id in state.found
+    # Exactly that flaw: a model challenge that also names its fix is taken as the fix too.
+    assert state.found == {flaw.id}
+    assert outcome.verdicts in ([Verdict.HIT], [Verdict.HIT, Verdict.FIX_ACCEPTED])
+    assert {j.flaw_id for j in outcome.judgements} == {flaw.id}
 
 
 @pytest.mark.parametrize("case", flaw_params(), indirect=True)
