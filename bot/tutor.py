@@ -22,8 +22,14 @@ from bot.scenarios.loader import library
 from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.scenarios.variants import random_seed, variant
 
-HINT_REQUEST = re.compile(r"\b(can|could|may) (i|we|you) (have|get|give me) (a|another|one more) (hint|clue|nudge)\b"
-                          r"|\b(a|another) (hint|clue|nudge),? please\b", re.IGNORECASE)
+# However the model read them, short requests for a hint or to finish are that (not challenges).
+HINT_REQUEST = re.compile(r"\b(hint|clue|nudge|pointer)s?\b", re.IGNORECASE)
+FINISH_REQUEST = re.compile(
+    r"^(?!.*\bnot (yet )?(finish|done)).*\b(let'?s (finish|stop|wrap)|finish(ed)?,? (please|now|there|here)|"
+    r"i'?(ve|m|ll|d like to) (finish|finished|done|stop|wrap)|wrap (it |this |things )?up|call it a day|"
+    r"that'?s (all|it|me) (from me|for (me|now|today))|how did i do)\b",
+    re.IGNORECASE,
+)
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
@@ -118,8 +124,11 @@ class Tutor:
         text = msg.text.strip()[:MAX_TEXT]
         if not text:
             return [tutor("I didn't get any text. Type your challenge or question for the PM.")]
-        if HINT_REQUEST.search(text) and not RISK_REF.search(text) and len(text) < 200:
-            return self.hint(msg)  # "Can I have a hint? I feel like I'm missing one" however the model read it
+        if len(text) < 160 and not RISK_REF.search(text):
+            if HINT_REQUEST.search(text):
+                return self.hint(msg)  # "Is it OK to ask for a hint? I'm not sure where to start."
+            if FINISH_REQUEST.search(text):
+                return self.finish(msg)  # "ok great, thanks, let's finish"
 
         def move(db, session, s):
             state = self.store.state_of(db, session)

@@ -21,7 +21,8 @@ WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
 # "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
-                   r"i see (that )?now|ok,? i see)\b", re.IGNORECASE)
+                   r"i see (that )?now|ok,? i see|i accept (that|it|your point)|scratch that|leave it|never ?mind|"
+                   r"(is|looks|seems) fine( as it is)?|no problem there)\b", re.IGNORECASE)
 BUT = re.compile(r"\b(but|however|though|although|also|and another)\b|\?", re.IGNORECASE)
 HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
                    re.IGNORECASE)

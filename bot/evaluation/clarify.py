@@ -21,7 +21,8 @@ CORRECTION = re.compile(
     r"|\bi meant\b[^.?!]{0,80}\bnot " + _REF + r"\b"
     r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)"
     r"|^\W*(?:(?:oops|sorry|sry|soz|typo|correction|ugh|argh|whoops)\W+)+(?:no\W+)?(?=" + _REF + r"\b)"
-    r"|\b" + _REF + r",? i mean\b",
+    r"|\b" + _REF + r",? i mean\b|\bnot " + _REF + r"\s*[-\u2013\u2014,:]+\s*" + _REF + r"\b|\bi misread\b"
+    r"|\b(other|wrong) way round\b",
     re.IGNORECASE,
 )
 # "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.

@@ -39,7 +39,8 @@ _CUES: dict[T, list[str]] = {
         r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
         r"\b(one|two|three|four|five)\s*(x|times|by|multiplied by)\s*(one|two|three|four|five)\b",
         r"\d\s*\+\s*\d", r"\bscor?e (is )?(wrong|off)\b", r"\bformula\b", r"(don'?t|doesn'?t|do not|does not) multiply",
-        r"probability \d,? and impact \d", r"\b(that'?s|that is|makes|comes to) \d+,? not \d+",
+        r"probability \d,? and impact \d", r"probability \d (x|×|\*|times) impact \d",
+        r"\b(register|row|it) (shows|says|has) \d{1,2}\b.{0,40}\b(not|but|should|instead)\b", r"\b(that'?s|that is|makes|comes to) \d+,? not \d+",
     ],
     T.UNDERRATED: [
         r"underrated", r"under-rated", r"underestimat", r"under-estimat", r"played? down",
@@ -52,14 +53,15 @@ _CUES: dict[T, list[str]] = {
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
-        r"\bat least (a )?\d\b", r"\b(fantasy|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
+        r"\bat least (a )?\d\b", r"\b(fantasy|fiction|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
         r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
         r"who should own", r"can'?t own", r"cannot own", r"no owner", r"unowned",
         r"doesn'?t (hold|control|have) the (budget|contract)", r"wrong person",
         r"\bownr\b", r"\bowenr\b", r"right hands", r"wrong hands", r"(holds|hold|holding) the .{0,20}contract",
-        r"should sit with", r"right person to",
+        r"should sit with", r"right person to", r"\b(should|shud|shd) (be|sit) with\b", r"\bshould be owned by\b",
+        r"\b[a-z]+'?s,? not [a-z]+'?s\b",
     ],
     T.MISSING_RESPONSE: [
         r"no (actions?|response|plan|mitigation)", r"monitor(ing)? (closely )?(is|isn'?t)",
@@ -96,6 +98,7 @@ _CUES: dict[T, list[str]] = {
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
         r"\bboth (rows|risks|entries|lines)\b", r"\bboth (read|look|sound|seem)s?( like| to be)?\b",
+        r"\bboth (describe|cover|talk about|are about|say)\b",
     ],
     T.MISSING_RISK: [
         r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
@@ -105,7 +108,8 @@ _CUES: dict[T, list[str]] = {
         r"nowhere (on|in)", r"\babsent\b", r"gap in the register", r"\bforgot",
         r"can'?t (see|find) (that|this|a|any|the) risk", r"risk anywhere",
         r"(can'?t|cannot|don'?t) see anything (on|about|for|covering)",
-        r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)", r"(have|has|there'?s) nothing (on|about)",
+        r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)",
+        r"\bno (row|entry|line|risk) (for|on|about|covering)\b", r"(have|has|there'?s) nothing (on|about)",
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
     ],
     T.CLOSED_WITHOUT_REASON: [

@@ -81,16 +81,16 @@ class Evaluator:
     def _meant(self, state: SessionState, reading: Reading, corr) -> Reading | Outcome:
         """What a correction means: its own point, or the last message said of the right row
         ("Correction: R3, not R2"), or nothing more (the PM lets it go)."""
-        disowned = self._named(corr.disowned)
-        named = [r for r in self._ordered(reading.text) if r not in disowned]
+        said_not = self._named(corr.disowned)  # "not R4", "didn't mean R7"
+        named = [r for r in self._ordered(reading.text) if r not in said_not]
         before = self._ordered(state.previous[0]) if state.previous else []
         meant = [r for r in named if r not in before] or named
-        if not disowned and state.previous and meant:
-            disowned = {r for r in before if r not in meant}
+        # Without "not R4", the rows of the last message the learner no longer names were the slip.
+        disowned = said_not or ({r for r in before if r not in meant} if state.previous and meant else set())
         rest = read(corr.rest, self.s)
-        rest.risk_ids = [r for r in rest.risk_ids if r not in disowned] or [r for r in meant if r in rest.risk_ids]
+        rest.risk_ids = [r for r in rest.risk_ids if r not in said_not] or [r for r in meant if r in rest.risk_ids]
         strong = bool(challenge_cue_scores(corr.rest)) or rest.is_question
-        if rest.types and strong and not (state.previous and meant and disowned):
+        if rest.types and strong:  # the correction makes its own point
             rest.risk_ids = rest.risk_ids or meant
             return rest
         if state.previous and meant and disowned:

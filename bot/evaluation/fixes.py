@@ -40,10 +40,21 @@ _ACTION = re.compile(r"\bto [a-z]+\b[^.;?]{0,120}\bby (\d|end|the end|mon|tue|we
                      re.IGNORECASE)
 
 
+# Where a fix says something goes: "it belongs on the issue log", "into this month's exception
+# report", "R11 to P4", "shud be an issue".
+_DIRECTIVE = re.compile(
+    r"\b(belongs? (on|in|to|with)|shud|shld|correct (it|the|that)|into (the|this|next|our|a)\b|"
+    r"to (the |\w+'?s )?(project |programme )?(board|exception report|highlight report|issue log|sro)\b|to p\s?\d)",
+    re.IGNORECASE,
+)
+
+
 def is_proposal(text: str, intent: str | None = None) -> bool:
+    # "Escalate it to the board." proposes; "Has it been escalated to the board?" asks.
+    said = [x for x in re.findall(r"[^.;:!?\n]+[.;:!?\n]*", text) if not x.strip().endswith("?")]
     return bool(
-        intent == "propose_fix" or PROPOSAL.search(text) or _DOING.search(text) or _RATING.search(text)
-        or _ACTION.search(text)
+        intent == "propose_fix" or PROPOSAL.search(text) or _RATING.search(text) or _ACTION.search(text)
+        or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in said)
     )
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -403,7 +404,10 @@ def score(conv: Conversation, played: list[Played], withdraw: set[str]) -> dict:
                 problems.append(f"extra credit {fid}")
         if e.kind == "question" and (p.action != "action_pm_respond" or "question" not in verdicts):
             problems.append("not answered as a question")
-        if e.kind == "session" and p.action not in SESSION_ACTIONS:
+        # A hint or a debrief the tutor gave for a message the model did not route counts too.
+        served = re.search(r"(^|\| )Tutor: (Hint|A stronger hint|The answer|No more hints|You've found every|"
+                           r"Progress on|Debrief:)", p.reply)
+        if e.kind == "session" and p.action not in SESSION_ACTIONS and not served:
             problems.append("not routed to a session command")
         for r in p.rows:
             if r.verdict != "fix_accepted":

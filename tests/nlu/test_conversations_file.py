@@ -1,6 +1,7 @@
-"""tests/nlu/conversations.yml and conversations_fresh.yml are well formed: no model needed (the runner
-is evaluate_conversations.py). The fresh file is a held-out set written after the judging code was
-tuned on the first, so its seeds must be new."""
+"""tests/nlu/conversations.yml, conversations_fresh.yml and conversations_holdout.yml are well formed: no
+model needed (the runner is evaluate_conversations.py). The fresh file is a held-out set written after
+the judging code was tuned on the first, so its seeds must be new; the holdout file is a third set,
+written after the judging code was tuned on both, so its seeds must be new to both."""
 from __future__ import annotations
 
 import re
@@ -13,19 +14,31 @@ from evaluate_conversations import CONVERSATIONS as FIRST_FILE
 from evaluate_conversations import EXPECT_KINDS, Conversation, load_conversations
 
 FRESH_FILE = FIRST_FILE.with_name("conversations_fresh.yml")
-FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE}
+HOLDOUT_FILE = FIRST_FILE.with_name("conversations_holdout.yml")
+FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE}
 LOADED = {name: load_conversations(path) for name, path in FILES.items()}
 CONVERSATIONS = [c for convs in LOADED.values() for c in convs]
+FILE_OF = {c.id: name for name, convs in LOADED.items() for c in convs}
 RISK_REF = re.compile(r"\b[Rr](\d{1,2})\b")
 SCENARIOS = {"riverside-wms", "northgate-epr", "ravensford-school"}
 # file -> (conversations per scenario at least, the personas each scenario must have, or None)
 SPECS = {
     "first": (4, {"unsure new coordinator", "precise senior analyst", "terse fast typist", "out-of-order learner"}),
     "fresh": (3, None),
+    "holdout": (3, None),
 }
 FRESH_PERSONAS = {"cautious ex-finance analyst", "chatty coordinator", "row misnamer", "blunt PMO lead",
                   "three points at once", "curious questioner", "late answerer"}
 COMMANDS = ("hint", "progress", "finish")
+HOLDOUT_PERSONAS = {"phone typist", "programme accountant", "self-corrector", "curt seasoned PMO lead",
+                    "row-by-row reader", "thanks-and-agreed learner", "apologetic PMO apprentice",
+                    "pushes back once with a new fact", "two fixes after a third point"}
+# The holdout file sometimes phrases the commands in natural words: any of these counts as the command.
+NATURAL_COMMANDS = {
+    "hint": ("hint", "clue", "pointer"),
+    "progress": ("progress", "how am i doing"),
+    "finish": ("finish", "done", "wrap it up"),
+}
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -40,7 +53,7 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
         convs = [c for c in convs_all if c.scenario == scenario]
         if personas is not None:
             assert {c.persona for c in convs} == personas, scenario
-        else:  # the fresh file: three different personas per scenario
+        else:  # the fresh and holdout files: three different personas per scenario
             assert len({c.persona for c in convs}) == len(convs), scenario
         seeds = [c.seed for c in convs]
         assert len(set(seeds)) == len(seeds), f"{scenario}: repeated seeds {seeds}"
@@ -55,6 +68,18 @@ def test_fresh_file_is_held_out():
         assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
     assert {c.persona for c in LOADED["fresh"]} == FRESH_PERSONAS
     assert not {c.id for c in LOADED["first"]} & {c.id for c in LOADED["fresh"]}
+
+
+def test_holdout_file_is_held_out():
+    """New seeds (never 0, none the first or fresh file uses), new ids, every holdout persona used."""
+    earlier = LOADED["first"] + LOADED["fresh"]
+    earlier_seeds = {c.seed for c in earlier}
+    for c in LOADED["holdout"]:
+        assert c.seed != 0 and c.seed not in earlier_seeds, f"{c.id}: seed {c.seed} not new"
+        assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
+    assert {c.persona for c in LOADED["holdout"]} == HOLDOUT_PERSONAS
+    assert len(LOADED["holdout"]) == len(HOLDOUT_PERSONAS)
+    assert not {c.id for c in earlier} & {c.id for c in LOADED["holdout"]}
 
 
 @pytest.mark.parametrize("conv", CONVERSATIONS, ids=lambda c: c.id)
@@ -106,10 +131,13 @@ def test_every_class_of_turn(conv: Conversation):
     assert answer, f"{conv.id}: no fix given in answer to the PM"
     assert later, f"{conv.id}: no fix given later, out of order or two in one message"
 
+    natural = FILE_OF[conv.id] == "holdout"
+    words = {cmd: NATURAL_COMMANDS[cmd] if natural else (cmd,) for cmd in COMMANDS}
     session = [t.say.lower() for t in conv.turns if t.expect.kind == "session"]
     for cmd in COMMANDS:
-        assert any(cmd in s for s in session), f"{conv.id}: no '{cmd}' command"
-    assert conv.turns[-1].expect.kind == "session" and "finish" in conv.turns[-1].say.lower(), (
+        assert any(w in s for s in session for w in words[cmd]), f"{conv.id}: no '{cmd}' command"
+    last = conv.turns[-1].say.lower()
+    assert conv.turns[-1].expect.kind == "session" and any(w in last for w in words["finish"]), (
         f"{conv.id}: finish must be the last turn (it ends the session)"
     )
 
