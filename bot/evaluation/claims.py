@@ -22,8 +22,9 @@ WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
                    r"i see (that )?now|ok,? i see|i accept (that|it|your point)|scratch that|leave it|never ?mind|"
-                   r"(is|looks|seems) fine( as it is)?|no problem there)\b", re.IGNORECASE)
-BUT = re.compile(r"\b(but|however|though|although|also|and another)\b|\?", re.IGNORECASE)
+                   r"(is|looks|seems) fine( as it is)?|no problem there|i withdraw|withdraw (the|that|my) point|"
+                   r"that'?s fair|ignore what i said|forget what i said|i take (that|it) back|happy with (that|it))\b",
+                   re.IGNORECASE)
 HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
                    re.IGNORECASE)
 DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)

@@ -17,12 +17,16 @@ CORRECTION = re.compile(
     r"|\byou misread\b|\bthat'?s not my point\b|\bi wasn'?t clear\b|\bto be clear\b"
     r"|\b(wasn'?t|isn'?t|not) (meant as )?(a|an) (new )?(challenge|point|complaint)\b"
     r"|\bnot (a|an) (change|challenge|point) (to|on|about)\b"
-    r"|\b" + _REF + r",? not " + _REF + r"\b|\btypo\b"
+    r"|\b" + _REF + r",? not " + _REF + r"\b|^\W*typo\b|\b(my|that was a) typo\b|\btypo,? (i meant|it'?s|should)\b"
     r"|\bi meant\b[^.?!]{0,80}\bnot " + _REF + r"\b"
-    r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)"
+    r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops|correction|apologies)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)"
     r"|^\W*(?:(?:oops|sorry|sry|soz|typo|correction|ugh|argh|whoops)\W+)+(?:no\W+)?(?=" + _REF + r"\b)"
     r"|\b" + _REF + r",? i mean\b|\bnot " + _REF + r"\s*[-\u2013\u2014,:]+\s*" + _REF + r"\b|\bi misread\b"
-    r"|\b(other|wrong) way round\b",
+    r"|\b(other|wrong) way round\b"
+    r"|\b(wrong|different) (row|line|risk|one|number|entry|id|reference)( number)?\b|\bread the wrong\b"
+    r"|\bmixed up the\b|\bmix(ed)? (them|the rows|the numbers|the ids) up\b|\bmuddled\b"
+    r"|\bmeant to (say|write|type)\b|\bshould have (said|written|typed)\b|^\W*(correction|apologies)\b"
+    r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|\bi'?ve misread\b",
     re.IGNORECASE,
 )
 # "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.
@@ -47,10 +51,14 @@ class Correction:
     disowned: str = ""  # the risks the learner says they did not mean: "R7" in "I didn't mean R7"
 
 
-def correction(text: str) -> Correction | None:
+def correction(text: str, said_so: bool = False) -> Correction | None:
+    """The correction in a message, if it is one (`said_so`: the NLU model reads it as one)."""
     text = text.replace("\u2019", "'")
     m = CORRECTION.search(text)
     if m is None:
+        if said_so:  # the model's reading, without words this module knows: all of it is meant
+            return Correction(withdrawn="", rest=text,
+                              disowned=" ".join(d.group(1) for d in DISOWN.finditer(text)))
         return None
     # The sentence holding the correction is withdrawn up to where the learner says what they meant.
     starts = [0] + [e.end() for e in _SENTENCE_END.finditer(text) if e.end() <= m.start()]

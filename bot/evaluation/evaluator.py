@@ -15,7 +15,6 @@ import re
 from bot.evaluation import defences
 from bot.evaluation.claims import (
     ADMIT,
-    BUT,
     SENTENCES,
     asserts_flaw,
     rates_higher,
@@ -58,7 +57,8 @@ class Evaluator:
     # -- entry point ------------------------------------------------------------------------
     def evaluate(self, state: SessionState, reading: Reading) -> Outcome:
         withdraw = False
-        corr = correction(reading.text)
+        model_says = reading.confidence >= CONFIDENT
+        corr = correction(reading.text, said_so=model_says and reading.intent == "correct_misread")
         if corr is not None:
             withdraw = True
             meant = self._meant(state, reading, corr)
@@ -66,10 +66,16 @@ class Evaluator:
                 meant.withdraw_previous = True
                 return meant
             reading = meant
-        elif ADMIT.search(reading.text) and not BUT.search(reading.text.split(ADMIT.search(reading.text).group(), 1)[1]):
-            # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes nothing back
-            # and claims nothing new.
-            return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
+        elif ADMIT.search(reading.text) or (model_says and reading.intent == "take_back"):
+            # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes a point back:
+            # the charge stands, nothing new is charged, and anything said after it is read.
+            said = sentences(reading.text)
+            last = max((n for n, x in enumerate(said) if ADMIT.search(x)), default=-1)
+            rest = " ".join(said[last + 1:])  # what comes after taking the point back
+            after = read(rest, self.s) if ADMIT.search(reading.text) else None
+            if after is None or not (after.is_question or after.risk_ids and after.types and asserts_flaw(after)):
+                return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
+            reading = after
         judged, replies, rest = self._fixes(state, reading)
         if rest is not None:
             more = self._point(state, rest)
@@ -412,10 +418,12 @@ class Evaluator:
             return self._say(Verdict.FALSE, self.pm.defend_generic, None, t)
         if types and refs:
             ref, t = refs[0], types[0]
-            if t == T.DUPLICATE:
+            if t == T.DUPLICATE and len(refs) == 1:
                 pair = [f for f in unfound if f.type == T.DUPLICATE and ref in (f.risk_id, f.other_risk_id)]
-                if pair and len(refs) == 1:
+                if pair:
                     return self._say(Verdict.PARTIAL, pair[0].replies.partial, ref, t)
+                # A duplicate takes two rows: with one named, ask which, don't charge.
+                return self._say(Verdict.UNCLEAR, f"Which row do you think {ref} duplicates?", ref)
             state.focus_risk = None
             row = self.s.row(ref)
             if t == T.SCORE_MISMATCH and row.score == row.probability * row.impact and rates_higher(reading.text, row):

@@ -51,6 +51,7 @@ TYPES = [t.value for t in FlawType]
 # Intents that data/rules/rules.yml sends to action_pm_respond, i.e. to the evaluator.
 TO_EVALUATOR = {f"challenge_{t}" for t in TYPES} | {
     "challenge_general", "ask_question", "propose_fix", "affirm", "deny", "nlu_fallback",
+    "correct_misread", "take_back",
 }
 KINDS = ("hit", "false", "general", "question", "fix accepted", "fix rejected", "session")
 

@@ -1,7 +1,9 @@
-"""tests/nlu/conversations.yml, conversations_fresh.yml and conversations_holdout.yml are well formed: no
-model needed (the runner is evaluate_conversations.py). The fresh file is a held-out set written after
-the judging code was tuned on the first, so its seeds must be new; the holdout file is a third set,
-written after the judging code was tuned on both, so its seeds must be new to both."""
+"""tests/nlu/conversations.yml, conversations_fresh.yml, conversations_holdout.yml and
+conversations_final.yml are well formed: no model needed (the runner is evaluate_conversations.py). The
+fresh file is a held-out set written after the judging code was tuned on the first, so its seeds must be
+new; the holdout file is a third set, written after the judging code was tuned on both, so its seeds
+must be new to both; the final file is a fourth set, written after the judging code was tuned on all
+three, so its seeds must be new to all three."""
 from __future__ import annotations
 
 import re
@@ -15,7 +17,8 @@ from evaluate_conversations import EXPECT_KINDS, Conversation, load_conversation
 
 FRESH_FILE = FIRST_FILE.with_name("conversations_fresh.yml")
 HOLDOUT_FILE = FIRST_FILE.with_name("conversations_holdout.yml")
-FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE}
+FINAL_FILE = FIRST_FILE.with_name("conversations_final.yml")
+FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE, "final": FINAL_FILE}
 LOADED = {name: load_conversations(path) for name, path in FILES.items()}
 CONVERSATIONS = [c for convs in LOADED.values() for c in convs]
 FILE_OF = {c.id: name for name, convs in LOADED.items() for c in convs}
@@ -26,6 +29,7 @@ SPECS = {
     "first": (4, {"unsure new coordinator", "precise senior analyst", "terse fast typist", "out-of-order learner"}),
     "fresh": (3, None),
     "holdout": (3, None),
+    "final": (3, None),
 }
 FRESH_PERSONAS = {"cautious ex-finance analyst", "chatty coordinator", "row misnamer", "blunt PMO lead",
                   "three points at once", "curious questioner", "late answerer"}
@@ -33,7 +37,11 @@ COMMANDS = ("hint", "progress", "finish")
 HOLDOUT_PERSONAS = {"phone typist", "programme accountant", "self-corrector", "curt seasoned PMO lead",
                     "row-by-row reader", "thanks-and-agreed learner", "apologetic PMO apprentice",
                     "pushes back once with a new fact", "two fixes after a third point"}
-# The holdout file sometimes phrases the commands in natural words: any of these counts as the command.
+FINAL_PERSONAS = {"contracts manager", "ex-auditor", "long paragraphs", "polite wonderer",
+                  "question-asking project administrator", "fixes only when asked",
+                  "non-native English speaker", "wrong twice, accepts the defence",
+                  "risk titles instead of ids"}
+# The holdout and final files sometimes phrase the commands in natural words: any of these counts as the command.
 NATURAL_COMMANDS = {
     "hint": ("hint", "clue", "pointer"),
     "progress": ("progress", "how am i doing"),
@@ -53,7 +61,7 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
         convs = [c for c in convs_all if c.scenario == scenario]
         if personas is not None:
             assert {c.persona for c in convs} == personas, scenario
-        else:  # the fresh and holdout files: three different personas per scenario
+        else:  # the fresh, holdout and final files: three different personas per scenario
             assert len({c.persona for c in convs}) == len(convs), scenario
         seeds = [c.seed for c in convs]
         assert len(set(seeds)) == len(seeds), f"{scenario}: repeated seeds {seeds}"
@@ -80,6 +88,18 @@ def test_holdout_file_is_held_out():
     assert {c.persona for c in LOADED["holdout"]} == HOLDOUT_PERSONAS
     assert len(LOADED["holdout"]) == len(HOLDOUT_PERSONAS)
     assert not {c.id for c in earlier} & {c.id for c in LOADED["holdout"]}
+
+
+def test_final_file_is_held_out():
+    """New seeds (never 0, none the first, fresh or holdout file uses), new ids, every final persona used."""
+    earlier = LOADED["first"] + LOADED["fresh"] + LOADED["holdout"]
+    earlier_seeds = {c.seed for c in earlier}
+    for c in LOADED["final"]:
+        assert c.seed != 0 and c.seed not in earlier_seeds, f"{c.id}: seed {c.seed} not new"
+        assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
+    assert {c.persona for c in LOADED["final"]} == FINAL_PERSONAS
+    assert len(LOADED["final"]) == len(FINAL_PERSONAS)
+    assert not {c.id for c in earlier} & {c.id for c in LOADED["final"]}
 
 
 @pytest.mark.parametrize("conv", CONVERSATIONS, ids=lambda c: c.id)
@@ -131,7 +151,7 @@ def test_every_class_of_turn(conv: Conversation):
     assert answer, f"{conv.id}: no fix given in answer to the PM"
     assert later, f"{conv.id}: no fix given later, out of order or two in one message"
 
-    natural = FILE_OF[conv.id] == "holdout"
+    natural = FILE_OF[conv.id] in ("holdout", "final")
     words = {cmd: NATURAL_COMMANDS[cmd] if natural else (cmd,) for cmd in COMMANDS}
     session = [t.say.lower() for t in conv.turns if t.expect.kind == "session"]
     for cmd in COMMANDS:
