@@ -27,7 +27,7 @@ HINT_REQUEST = re.compile(r"\b(hint|clue|nudge|pointer)s?\b", re.IGNORECASE)
 FINISH_REQUEST = re.compile(
     r"^(?!.*\bnot (yet )?(finish|done)).*\b(let'?s (finish|stop|wrap)|finish(ed)?,? (please|now|there|here)|"
     r"i'?(ve|m|ll|d like to) (finish|finished|done|stop|wrap)|wrap (it |this |things )?up|call it a day|"
-    r"that'?s (all|it|me) (from me|for (me|now|today))|how did i do)\b",
+    r"that'?s (all|it|me) (from me|for (me|now|today))|how did i do|concludes my review)\b|\bfinish\W*$",
     re.IGNORECASE,
 )
 MAX_TEXT = 20_000  # longer messages are stored and read up to here

@@ -65,7 +65,7 @@ def correction(text: str, said_so: bool = False) -> Correction | None:
     start = starts[-1]
     end_m = _SENTENCE_END.search(text, m.end())
     end = end_m.end() if end_m else len(text)
-    meant = MEANT.search(text, m.end(), end)
+    meant = MEANT.search(text, m.start(), end)
     if meant:
         end = meant.start()
     # "I didn't mean R7" disowns the risk; "I wasn't querying the arithmetic on R7" only the arithmetic.

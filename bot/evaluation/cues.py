@@ -56,6 +56,7 @@ _CUES: dict[T, list[str]] = {
         r"\bat least (a )?\d\b", r"\b(fantasy|fiction|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
+        r"\bgive (it|r\s?\d{1,2}) to\b", r"\b(reassign|hand) (it|r\s?\d{1,2}) (over )?to\b",
         r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
         r"who should own", r"can'?t own", r"cannot own", r"no owner", r"unowned",
         r"doesn'?t (hold|control|have) the (budget|contract)", r"wrong person",
@@ -90,10 +91,11 @@ _CUES: dict[T, list[str]] = {
         r"since (january|february|march|april|may|june|july|august|september|october|november|december|last)",
         r"\bold\b review", r"review date", r"(hasn'?t|haven'?t) (been )?(touched|reviewed|updated)",
         r"past (its|the) due", r"due date (has )?passed", r"outdated", r"when was (it|this|that) last",
+        r"looked at (recently|lately)", r"\b(actions?|they) (were|was) (all )?due\b", r"\bdue by \d",
         r"not review?e?d", r"\breviwed\b", r"untouched", r"last review", r"since (the )?(spring|summer|winter|autumn)",
     ],
     T.DUPLICATE: [
-        r"duplicat", r"same (risk|thing|event|as)", r"(twice|two times)", r"overlap",
+        r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)", r"(twice|two times)", r"overlap",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",

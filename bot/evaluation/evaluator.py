@@ -33,7 +33,7 @@ from bot.evaluation.fixes import (
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, Reading, described_rows, read, risk_positions
+from bot.evaluation.reading import CONFIDENT, Reading, described_rows, info_question, read, risk_positions
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
     MAX_FIX_ATTEMPTS,
@@ -48,6 +48,11 @@ from bot.taxonomy import FlawType as T
 from bot.taxonomy import type_for_intent
 
 __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
+
+def sure_intent(reading: Reading) -> str | None:
+    """The model's intent when it is sure of it; a guess is not evidence of a proposal."""
+    return reading.intent if reading.confidence >= CONFIDENT else None
+
 
 class Evaluator:
     def __init__(self, scenario: Scenario):
@@ -169,11 +174,18 @@ class Evaluator:
             named = []  # the answer to the PM's question; rows it mentions are its arguments
         # Two open fixes on one row ("the training row reviewed this week... the backfill action
         # moved to David Kerr") are both tried on that row's words.
-        named = [Part(f, p.text) for p in named for f in ([p.flaw] + [
-            g for g in open_flaws if g is not p.flaw and g.type != T.MISSING_RISK
-            and {g.risk_id, g.other_risk_id} & {p.flaw.risk_id, p.flaw.other_risk_id} - {None}])]
+        expanded: dict[tuple[str, str], Part] = {}
+        for p in named:
+            for f in [p.flaw] + [g for g in open_flaws if g is not p.flaw and g.type != T.MISSING_RISK
+                                 and {g.risk_id, g.other_risk_id} & {p.flaw.risk_id, p.flaw.other_risk_id} - {None}]:
+                expanded.setdefault((f.id, p.text), Part(f, p.text))
+        named = list(expanded.values())
         if not named:
-            return self._answer_to_pm(state, reading, [f for f in asked if f is not None])
+            asked = [f for f in asked if f is not None]
+            # "On the duplicate, which you asked about: merge them...": the kind of flaw it names.
+            kinds = [f for f in open_flaws if f not in asked and f.type in reading.cue_types
+                     and fix_accepted(f, text) and not any(fix_accepted(a, text) for a in asked)]
+            return self._answer_to_pm(state, reading, kinds[-1:] or asked)
 
         judged: list[Judgement] = []
         replies: list[Reply] = []
@@ -204,7 +216,7 @@ class Evaluator:
     def _fix_or_point(self, state: SessionState, flaw: Flaw, reading: Reading) -> tuple[Judgement | None, list[Reply]]:
         """A message naming a conceded flaw: its fix, a fix the PM can't take yet, the same point
         again, a question about it, or (None) a new point about that row."""
-        proposal = is_proposal(reading.text, reading.intent)
+        proposal = is_proposal(reading.text, sure_intent(reading))
         restated = flaw.type in reading.cue_types  # the same point again, in its own words
         if fix_accepted(flaw, reading.text) and (proposal or not restated):
             return self._accept(state, flaw)
@@ -240,9 +252,9 @@ class Evaluator:
                 replies += r
             rest = text[first:] + " " + " ".join(self._raises_missing_risk(state, answer))
             return judged, replies, (read(rest, self.s) if re.search(r"\w", rest) else None)
-        if not asked or first < len(text) or self._credits_new_flaw(state, reading):
-            return [], [], reading  # about another row: a new point, not the answer
-        if not is_proposal(text, reading.intent):
+        if not asked or first < len(text) or self._credits_new_flaw(state, reading) or info_question(text):
+            return [], [], reading  # about another row, or asking: not the answer
+        if not is_proposal(text, sure_intent(reading)):
             if reading.is_question or (reading.asks_about_project and reading.confidence >= CONFIDENT):
                 return [], [], reading
             if reading.types and not {f.type for f in asked} & set(reading.types) and reading.cue_types:
@@ -334,7 +346,7 @@ class Evaluator:
         when several want a fix he asks for them together, once."""
         replies: list[Reply] = []
         waiting = []
-        proposal = is_proposal(reading.text, reading.intent)
+        proposal = is_proposal(reading.text, sure_intent(reading))
         for flaw in new:
             fixed_now = proposal and fix_accepted(flaw, reading.text)
             if fixed_now or len(new) > 1:
@@ -398,7 +410,7 @@ class Evaluator:
             fact = best_fact(self.s, reading.low) if reading.is_question and t != T.MISSING_RISK else None
             if reading.is_question and not asserts_flaw(reading):
                 return self._say(Verdict.QUESTION, fact or answer_question(self.s, reading), None)
-            if is_proposal(reading.text, reading.intent) and not any(f.type == t for f in unfound):
+            if is_proposal(reading.text, sure_intent(reading)) and not any(f.type == t for f in unfound):
                 return self._say(Verdict.UNCLEAR, "Which risk is that for? Give me its number and I'll note it.", None)
             if any(f.type == t for f in unfound):
                 if t == T.MISSING_RISK:

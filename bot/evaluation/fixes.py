@@ -49,12 +49,17 @@ _DIRECTIVE = re.compile(
 )
 
 
+# "Could I ask...", "would you...", "who would have to...": modal words that only ask.
+_POLITE = re.compile(r"\b(could|can|may|would|will) (i|we|you|they|he|she|it)\b|\bwho (would|could)\b|"
+                     r"\b(would|could) (actually |really )?have to\b", re.IGNORECASE)
+
+
 def is_proposal(text: str, intent: str | None = None) -> bool:
     # "Escalate it to the board." proposes; "Has it been escalated to the board?" asks.
     said = [x for x in re.findall(r"[^.;:!?\n]+[.;:!?\n]*", text) if not x.strip().endswith("?")]
     return bool(
-        intent == "propose_fix" or PROPOSAL.search(text) or _RATING.search(text) or _ACTION.search(text)
-        or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in said)
+        intent == "propose_fix" or PROPOSAL.search(_POLITE.sub(" ", text)) or _RATING.search(text)
+        or _ACTION.search(text) or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in said)
     )
 
 

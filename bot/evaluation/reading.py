@@ -13,7 +13,7 @@ from bot.taxonomy import FlawType, type_for_intent
 CONFIDENT = 0.6
 PLAUSIBLE = 0.3
 QUESTION_START = re.compile(
-    r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|has|hasn'?t|have|haven'?t|do|does|"
+    r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|has|hasn'?t|have|haven'?t|do|does|whens|whats|whos|"
     r"doesn'?t|did|should|shouldn'?t|what|why|who|when|where|how|which|i wonder|wonder|"
     r"might|may|just checking|quick question)\b",
     re.IGNORECASE,
@@ -22,7 +22,8 @@ QUESTION_START = re.compile(
 
 # A request for facts ("how much contingency is left?") rather than a challenge put as a question.
 INFO_QUESTION = re.compile(
-    r"^\s*(who|who'?s|when|when'?s|where|which|what|what'?s|how (many|much|long|often|big|far|does|do|is))\b",
+    r"^\s*(who|who'?s|whos|when|when'?s|whens|where|wheres|which|what|what'?s|whats|"
+    r"how (many|much|long|often|big|far|does|do|is))\b",
     re.IGNORECASE,
 )
 # Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
@@ -135,6 +136,12 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
             if f"R{int(n.group())}" in ids:
                 explicit.append((m.start() + n.start(), f"R{int(n.group())}"))
     low = text.lower()
+    # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
+    # precise as its id.
+    for row in scenario.rows:
+        m = re.search(r"(?<!\w)" + re.escape(row.title.lower()) + r"(?!\w)", low)
+        if m:
+            explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
     for row in scenario.rows:
         for alias in row.aliases:
