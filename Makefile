@@ -73,8 +73,9 @@ test-nlu: $(MODEL)
 # Both evaluations always run; the target fails if either misses its target.
 evaluate: $(MODEL)
 	rc=0; $(BIN)/python tests/nlu/evaluate_heldout.py --model $(MODEL) --out results/evaluation || rc=1; \
-	$(BIN)/python tests/nlu/evaluate_conversations.py --model $(MODEL) --out results/evaluation || rc=1; \
-	exit $$rc
+	for f in tests/nlu/conversations*.yml; do \
+		$(BIN)/python tests/nlu/evaluate_conversations.py --model $(MODEL) --out results/evaluation --conversations $$f || rc=1; \
+	done; exit $$rc
 
 test-core: $(MODEL)
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
@@ -94,17 +95,19 @@ test: $(MODEL) $(CHROMIUM) validate
 bench: $(MODEL)
 	$(BIN)/python scripts/bench.py
 
-# Mutation testing, not part of CI (about 10 minutes on 2 cores). The config is [tool.mutmut] in
-# pyproject.toml: bot/evaluation, bot/progress/store.py and bot/scenarios/variants.py, checked by
-# the in-process tests only. mutmut works in mutants/; every run starts from a fresh copy so a
-# changed source is never judged by a stale mutant. `mutmut results` lists the survivors and
-# `mutmut show <name>` shows one.
+# Mutation testing, not part of CI: slow (see docs/benchmarks.md, "Mutation testing"). The config
+# is [tool.mutmut] in pyproject.toml: bot/evaluation, bot/progress/store.py and
+# bot/scenarios/variants.py, checked by the in-process tests only. mutmut works in mutants/; every
+# run starts from a fresh copy, so a changed source is never judged by a stale mutant. MUTANTS
+# restricts a run to mutant-name globs, e.g. MUTANTS='bot.progress.store.* bot.evaluation.lint.*'.
+# `mutmut results` lists the survivors and `mutmut show <name>` shows one.
 MUTMUT_VERSION := 3.8.1
+MUTANTS ?=
 mutate: $(STAMP)
 	$(BIN)/python -c 'import mutmut' 2>/dev/null || { set -o pipefail; $(BIN)/python -m pip install -q mutmut==$(MUTMUT_VERSION) 2>&1 | { grep -v "is ignored: it is neither" || true; }; }
 	rm -rf mutants && mkdir -p results
 	@echo "mutmut run: progress in results/mutmut.log"
-	SECONDS=0; $(BIN)/mutmut run --max-children $$(nproc) > results/mutmut.log 2>&1 \
+	SECONDS=0; $(BIN)/mutmut run --max-children $$(nproc) $(foreach m,$(MUTANTS),'$(m)') > results/mutmut.log 2>&1 \
 		|| { tail -c 3000 results/mutmut.log; exit 1; }; echo "mutmut run took $$((SECONDS / 60)) min $$((SECONDS % 60)) s"
 	@$(BIN)/python scripts/mutation_summary.py
 

@@ -1,8 +1,9 @@
 """Summarise a mutmut 3 run (`make mutate`): per mutated file and in total, the mutants killed,
-survived, timed out, ... and the kill score = killed / (total - skipped - no tests).
+survived, timed out, ... and the kill score = killed / (checked - skipped - no tests).
 
 Reads mutants/**/*.py.meta, which mutmut writes as it goes, so it also works on a run in progress
-(mutants not yet checked are counted as "not checked"). Timeouts count as not killed.
+or a run restricted to some mutants (`make mutate MUTANTS=...`): mutants not checked are listed
+but left out of the score. Timeouts count as not killed.
 
     python scripts/mutation_summary.py [mutants]
 """
@@ -19,7 +20,7 @@ COLUMNS = ["killed", "survived", "timeout", "suspicious", "segfault", "no tests"
 
 
 def score(c: Counter) -> str:
-    scored = sum(c.values()) - c["skipped"] - c["no tests"]
+    scored = sum(c.values()) - c["skipped"] - c["no tests"] - c["not checked"]
     return f"{100 * c['killed'] / scored:.1f}%" if scored else "-"
 
 
@@ -43,8 +44,8 @@ def main(root: str = "mutants") -> int:
         cells = [name.ljust(width), str(sum(c.values())).rjust(5)]
         cells += [str(c[k]).rjust(len(k)) for k in COLUMNS + other]
         print("  ".join(cells + [score(c).rjust(6)]))
-    print("\nscore = killed / (total - skipped - no tests); `mutmut results` lists the survivors, "
-          "`mutmut show <name>` shows one.")
+    print("\nscore = killed / (total - skipped - no tests - not checked); `mutmut results` lists the "
+          "survivors, `mutmut show <name>` shows one.")
     return 0
 
 

@@ -100,6 +100,20 @@ def stack(tmp_path_factory):
     assert code == 0 and not alive, f"exit {code}; still running: {[p.pid for p in alive]}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fresh_caches():
+    """Each test session loads scenarios, builds variants and compiles fix terms afresh. A process
+    that has run tests before hands the next session warm caches: mutmut (`make mutate`) forks
+    every mutant's test run from one that ran the whole suite, and a cached register would hide
+    a mutant in the code that builds it."""
+    from bot.evaluation.fixes import _term
+    from bot.scenarios.loader import _library
+    from bot.scenarios.variants import variant
+
+    for cached in (_library, variant, _term):
+        cached.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def shipped_scenarios(monkeypatch):
     """In-process tests read the scenarios shipped in data/scenarios, whatever the shell says."""

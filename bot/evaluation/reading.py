@@ -1,6 +1,7 @@
 """What a learner's message says, in the terms of the register: which risks, which flaw types."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -97,17 +98,21 @@ def _words(text: str) -> list[str]:
     return [_word(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
 
 
+@functools.lru_cache(maxsize=4096)
 def _alias_pattern(alias: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(alias.lower()) + r"(?!\w)")
+
+
+@functools.lru_cache(maxsize=256)
+def _vocabulary(rows: tuple) -> dict[str, set[str]]:
+    """Each row's describing words (title and aliases), once per register."""
+    return {rid: set(_words(title + " " + " ".join(aliases))) - _NOT_DESCRIPTIVE for rid, title, aliases in rows}
 
 
 def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     """Risks named by what they are about: "the interface risk" -> the row whose title or
     aliases carry those words, when one row clearly fits better than any other."""
-    vocab = {
-        row.id: set(_words(row.title + " " + " ".join(row.aliases))) - _NOT_DESCRIPTIVE
-        for row in scenario.rows
-    }
+    vocab = _vocabulary(tuple((row.id, row.title, tuple(row.aliases)) for row in scenario.rows))
     hits = []
     for m in _DESCRIBED.finditer(text.lower()):
         words = set(_words(m.group(1))) - _NOT_DESCRIPTIVE
@@ -139,7 +144,7 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
     # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
     # precise as its id.
     for row in scenario.rows:
-        m = re.search(r"(?<!\w)" + re.escape(row.title.lower()) + r"(?!\w)", low)
+        m = _alias_pattern(row.title).search(low)
         if m:
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
