@@ -102,16 +102,21 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(autouse=True, scope="session")
 def fresh_caches():
-    """Each test session loads scenarios, builds variants and compiles fix terms afresh. A process
-    that has run tests before hands the next session warm caches: mutmut (`make mutate`) forks
-    every mutant's test run from one that ran the whole suite, and a cached register would hide
-    a mutant in the code that builds it."""
-    from bot.evaluation.fixes import _term
-    from bot.scenarios.loader import _library
-    from bot.scenarios.variants import variant
+    """Each test session starts with empty caches (scenarios loaded, variants built, patterns
+    compiled): a process that has run tests before hands the next session warm ones. mutmut
+    (`make mutate`) forks every mutant's test run from a process that ran the whole suite, and a
+    cached register or pattern would hide a mutant in the code that builds it. Every functools
+    cache in the judging code, the scenario loader and the variants is cleared."""
+    import importlib
+    import pkgutil
 
-    for cached in (_library, variant, _term):
-        cached.cache_clear()
+    import bot.evaluation
+
+    names = [f"bot.evaluation.{m.name}" for m in pkgutil.iter_modules(bot.evaluation.__path__)]
+    for module in map(importlib.import_module, names + ["bot.scenarios.loader", "bot.scenarios.variants"]):
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) == module.__name__ and callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from bot.evaluation.debrief import (
 )
 from bot.evaluation.defences import defend
 from bot.evaluation.evaluator import Evaluator
+from bot.evaluation.fixes import fix_accepted
 from bot.evaluation.hints import model_challenge, next_hint, no_more_hints, waiting_for_fixes
 from bot.evaluation.lint import Finding, lint_rows, to_text
 from bot.evaluation.questions import answer_about_row, answer_question, not_in_the_brief
@@ -124,6 +125,43 @@ def test_a_sound_row_challenged_is_defended_and_a_question_about_it_answered(s):
     assert (verdicts, reply) == ([("false", row.id, "wrong_owner")], row.defences[T.WRONG_OWNER])
     verdicts, reply, _ = judge(s, f"Should Tom own {row.id}?", "ask_question")
     assert (verdicts, reply) == ([("question", row.id, None)], f"{row.id} is owned by {row.owner}.")
+
+
+def test_three_fixes_in_one_message_each_keep_their_own_words(s):
+    """Each fix is judged on its own clause: 'merge' belongs to R3 and R10, not to the score before it."""
+    owner, sums, pair = flaw(s, T.WRONG_OWNER), flaw(s, T.SCORE_MISMATCH), flaw(s, T.DUPLICATE)
+    state = SessionState()
+    for f in (owner, sums, pair):
+        state.find(f.id)
+    text = (f"Give {owner.risk_id} to Priya as she holds the contract; {sums.risk_id} should be 12; and merge "
+            f"{pair.risk_id} into {pair.other_risk_id} with Gareth owning it.")
+    verdicts, reply, state = judge(s, text, state=state)
+    assert verdicts == [("fix_accepted", owner.risk_id, "wrong_owner"), ("fix_accepted", sums.risk_id, "score_mismatch"),
+                        ("fix_accepted", pair.risk_id, "duplicate")]
+    assert reply == "\n".join(f.fix.accepted_reply for f in (owner, sums, pair))
+    assert state.fixed == {owner.id, sums.id, pair.id}
+
+
+def test_the_same_point_again_before_its_fix_gets_the_pms_question_again(s):
+    owner = flaw(s, T.WRONG_OWNER)
+    state = SessionState()
+    state.find(owner.id)
+    text = f"{owner.risk_id}'s owner is wrong: Callum has no budget and can't issue a notice under the contract."
+    verdicts, reply, _ = judge(s, text, T.WRONG_OWNER, state=state)
+    assert (verdicts, reply) == ([("repeat", owner.risk_id, "wrong_owner")],
+                                 f"We're agreed on that one. {kind(T.WRONG_OWNER).fix_question}")
+    asking = s.copy(update={"flaws": [f.copy(update={"fix": f.fix.copy(update={"ask": "Who gets it, then?"})})
+                                      if f.id == owner.id else f for f in s.flaws]})
+    state = SessionState()
+    state.find(owner.id)
+    assert judge(asking, text, T.WRONG_OWNER, state=state)[1] == "We're agreed on that one. Who gets it, then?"
+
+
+def test_a_fix_typed_in_shorthand_is_read_in_full(s):
+    actions = flaw(s, T.MISSING_RESPONSE)
+    assert not fix_accepted(actions, f"{actions.risk_id}: Hannah to book the sessions")
+    assert fix_accepted(actions, f"{actions.risk_id}: Hannah to book the sessions tomorrow")
+    assert fix_accepted(actions, f"{actions.risk_id}: Hannah to book the sessions tmrw")
 
 
 # -- the PM's defences when a row has none of its own ----------------------------------------------------
