@@ -124,15 +124,15 @@ class Evaluator:
 
     def _about(self, text: str, rids: list[str]) -> str:
         """The part of a message about these rows: from the clause naming them to the next row."""
-        sentences = [(m.start(), m.end()) for m in SENTENCES.finditer(text)]
+        spans = [(m.start(), m.end()) for m in SENTENCES.finditer(text)]
         positions = [(at, rid) for at, rid, explicit in risk_positions(text, self.s) if explicit]
         hits = [at for at, rid in positions if rid in rids]
         if not hits:
             return ""
         # The sentences naming those rows, and what follows until another row is named.
-        start = next(a for a, b in sentences if a <= hits[0] < b)
-        end = next(b for a, b in sentences if a <= hits[-1] < b)
-        for a, b in sentences:
+        start = next(a for a, b in spans if a <= hits[0] < b)
+        end = next(b for a, b in spans if a <= hits[-1] < b)
+        for a, b in spans:
             if a >= end and not any(a <= at < b and rid not in rids for at, rid in positions):
                 end = b
             elif a >= end:
