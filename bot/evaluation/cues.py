@@ -53,7 +53,8 @@ _CUES: dict[T, list[str]] = {
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
-        r"\bat least (a )?\d\b", r"\b(fantasy|fiction|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
+        r"\bat least (a )?\d\b",
+        r"\b(probability|likelihood|prob|rating) (of |at )?\d\b.{0,40}\b(realistic|credible|believable|enough)\b", r"\b(fantasy|fiction|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
         r"\bgive (it|r\s?\d{1,2}) to\b", r"\b(reassign|hand) (it|r\s?\d{1,2}) (over )?to\b",

@@ -308,8 +308,8 @@ class Evaluator:
             # Unsure model, but a question with no sign of a challenge: answer it.
             return reading.is_question and not reading.types and not reading.risk_ids
         # A question that names a flaw ("isn't 4 x 4 sixteen?") is a challenge, unless the
-        # model is sure it is only asking.
-        return reading.confidence >= 0.8 or not reading.cue_types
+        # model is sure it is only asking and the words claim nothing.
+        return (reading.confidence >= 0.8 and not challenge_cue_scores(reading.text)) or not reading.cue_types
 
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
