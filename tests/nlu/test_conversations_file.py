@@ -68,38 +68,23 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
         assert sum(1 for s in seeds if s != 0) > len(seeds) / 2, f"{scenario}: mostly seed 0"
 
 
-def test_fresh_file_is_held_out():
-    """New seeds (never 0, none the first file uses), new ids, every fresh persona used."""
-    first_seeds = {c.seed for c in LOADED["first"]}
-    for c in LOADED["fresh"]:
-        assert c.seed != 0 and c.seed not in first_seeds, f"{c.id}: seed {c.seed} not new"
-        assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
-    assert {c.persona for c in LOADED["fresh"]} == FRESH_PERSONAS
-    assert not {c.id for c in LOADED["first"]} & {c.id for c in LOADED["fresh"]}
+# Each later set was written blind after the ones before it: new seeds (never 0), new ids, every
+# persona of its list used (the fresh set plays some personas on two scenarios; the later sets give
+# every conversation a persona of its own).
+LATER = [("fresh", FRESH_PERSONAS, False), ("holdout", HOLDOUT_PERSONAS, True), ("final", FINAL_PERSONAS, True)]
 
 
-def test_holdout_file_is_held_out():
-    """New seeds (never 0, none the first or fresh file uses), new ids, every holdout persona used."""
-    earlier = LOADED["first"] + LOADED["fresh"]
+@pytest.mark.parametrize("n", range(len(LATER)), ids=[name for name, _, _ in LATER])
+def test_later_file_is_held_out(n: int):
+    name, personas, one_each = LATER[n]
+    earlier = LOADED["first"] + [c for prev, _, _ in LATER[:n] for c in LOADED[prev]]
     earlier_seeds = {c.seed for c in earlier}
-    for c in LOADED["holdout"]:
+    for c in LOADED[name]:
         assert c.seed != 0 and c.seed not in earlier_seeds, f"{c.id}: seed {c.seed} not new"
         assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
-    assert {c.persona for c in LOADED["holdout"]} == HOLDOUT_PERSONAS
-    assert len(LOADED["holdout"]) == len(HOLDOUT_PERSONAS)
-    assert not {c.id for c in earlier} & {c.id for c in LOADED["holdout"]}
-
-
-def test_final_file_is_held_out():
-    """New seeds (never 0, none the first, fresh or holdout file uses), new ids, every final persona used."""
-    earlier = LOADED["first"] + LOADED["fresh"] + LOADED["holdout"]
-    earlier_seeds = {c.seed for c in earlier}
-    for c in LOADED["final"]:
-        assert c.seed != 0 and c.seed not in earlier_seeds, f"{c.id}: seed {c.seed} not new"
-        assert 14 <= len(c.turns) <= 22, f"{c.id}: {len(c.turns)} turns"
-    assert {c.persona for c in LOADED["final"]} == FINAL_PERSONAS
-    assert len(LOADED["final"]) == len(FINAL_PERSONAS)
-    assert not {c.id for c in earlier} & {c.id for c in LOADED["final"]}
+    assert {c.persona for c in LOADED[name]} == personas
+    assert not one_each or len(LOADED[name]) == len(personas)
+    assert not {c.id for c in earlier} & {c.id for c in LOADED[name]}
 
 
 @pytest.mark.parametrize("conv", CONVERSATIONS, ids=lambda c: c.id)
