@@ -36,6 +36,14 @@ def sentences(text: str) -> list[str]:
     return [m.group().strip() for m in SENTENCES.finditer(text) if m.group().strip()]
 
 
+def leads(text: str) -> bool:
+    """A question that carries its answer ("Isn't...?", "really", "only a 2?")."""
+    return bool(LEADING.search(text) or DOUBT.search(text) or _ONLY.search(text))
+
+
+_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
+
+
 def asserts_flaw(reading: Reading) -> bool:
     """Does the message claim something is wrong, or only ask? The flaw's own wording ("3 x 4
     is 12", "can't carry it", "out of date"), a leading question ("Isn't...?", "really") or a

@@ -54,6 +54,8 @@ _CUES: dict[T, list[str]] = {
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
         r"\bat least (a )?\d\b",
+        r"\bonly (a |at )?(p|probability |prob |likelihood |l)\s?\d\b",
+        r"\b(probability|likelihood|prob|impact|rating)( of| at)?( \d{1,2})?,? (looks|seems|feels|sounds|is) (wrong|off|odd|questionable|doubtful|suspect)\b",
         r"\b(probability|likelihood|prob|rating) (of |at )?\d\b.{0,40}\b(realistic|credible|believable|enough)\b", r"\b(fantasy|fiction|unrealistic|not realistic|implausible|wishful thinking)\b", r"\b(should|shd|must|ought to) be (a |rated )?\d\b(?!\s*(x|×|\*))",
     ],
     T.WRONG_OWNER: [
@@ -77,6 +79,7 @@ _CUES: dict[T, list[str]] = {
         r"(named|dated),? (and )?(named|dated) actions",
         r"(isn'?t|is not|not|no) (a |an )?(real |proper |actual )?(plan|mitigation|action)\b",
         r"keep(ing)? (it )?under review", r"\bactions? (should |needs to |must )?(sits?|be|go|is) with\b",
+        r"\bactions?\b[^.?!]{0,100}\b(can'?t|cannot|couldn'?t|unable to|not able to|has no authority to)\b",
         r"can'?t (deliver|carry out|do) (the|that|this|it)", r"who (will|would|is going to) (actually )?do (it|that|this)",
     ],
     T.STRATEGY_MISMATCH: [
@@ -114,6 +117,7 @@ _CUES: dict[T, list[str]] = {
         r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)",
         r"\bno (row|entry|line|risk) (for|on|about|covering)\b", r"(have|has|there'?s) nothing (on|about)",
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
+        r"\b(isn'?t|is not|not|aren'?t) (there|listed|anywhere)\b(?! (a|an|any|some|the)\b)",
     ],
     T.CLOSED_WITHOUT_REASON: [
         r"\bclosed?\b", r"closing", r"re-?open", r"(can'?t|cannot|no longer) happen",

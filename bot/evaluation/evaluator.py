@@ -17,6 +17,7 @@ from bot.evaluation.claims import (
     ADMIT,
     SENTENCES,
     asserts_flaw,
+    leads,
     rates_higher,
     sentences,
     without_question,
@@ -30,6 +31,7 @@ from bot.evaluation.fixes import (
     is_proposal,
     mentions_missing,
     split_by_fix,
+    split_missing,
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
@@ -48,6 +50,9 @@ from bot.taxonomy import FlawType as T
 from bot.taxonomy import type_for_intent
 
 __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
+
+_CLOSING = re.compile(r"\bclos|re-?open", re.IGNORECASE)
+
 
 def sure_intent(reading: Reading) -> str | None:
     """The model's intent when it is sure of it; a guess is not evidence of a proposal."""
@@ -102,7 +107,8 @@ class Evaluator:
         rest.risk_ids = [r for r in rest.risk_ids if r not in said_not] or [r for r in meant if r in rest.risk_ids]
         strong = bool(challenge_cue_scores(corr.rest)) or rest.is_question
         if rest.types and strong:  # the correction makes its own point
-            rest.risk_ids = rest.risk_ids or meant
+            # "Sorry, R10 and R1, not R3. <the point>": the rows it names are the point's rows.
+            rest.risk_ids = list(dict.fromkeys(rest.risk_ids + meant))
             return rest
         if state.previous and meant and disowned:
             text, intent, confidence = state.previous
@@ -112,7 +118,8 @@ class Evaluator:
                     said = re.sub(rf"(?<![\w#])(?:r\s?-?\s?{rid[1:]}|risk\s*#?\s*{rid[1:]})(?!\w)", " and ".join(meant), said,
                                   flags=re.IGNORECASE)
                 again = read(said, self.s, intent, confidence)
-                again.risk_ids = [r for r in again.risk_ids if r not in disowned]
+                # A row named by its title is not rewritten above: the point goes to the row meant.
+                again.risk_ids = [r for r in again.risk_ids if r not in disowned] or meant
                 return again
         if self._raises_missing_risk(state, corr.rest) or rest.risk_ids:
             return rest
@@ -162,9 +169,11 @@ class Evaluator:
         if not open_flaws:
             return [], [], reading
         text = reading.text
-        parts = split_by_fix(text, risk_positions(text, self.s), open_flaws)
-        named = [p for p in parts if p.flaw is not None]
         missing = [f for f in open_flaws if f.type == T.MISSING_RISK and mentions_missing(f, text)]
+        positions = risk_positions(text, self.s)
+        parts, others = split_missing(text, positions, missing)
+        parts = [p for p in split_by_fix(others, positions, open_flaws) if p.text.strip()] + parts
+        named = [p for p in parts if p.flaw is not None]
         if not named and missing:
             named = [Part(f, text) for f in missing]
         asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
@@ -313,6 +322,9 @@ class Evaluator:
 
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
+        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text):
+            # An open question credits the point its words make, not a guess of the model's.
+            types = [t for t in types if t in reading.cue_types]
         refs = list(reading.risk_ids)
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
@@ -346,9 +358,10 @@ class Evaluator:
         when several want a fix he asks for them together, once."""
         replies: list[Reply] = []
         waiting = []
-        proposal = is_proposal(reading.text, sure_intent(reading))
         for flaw in new:
-            fixed_now = proposal and fix_accepted(flaw, reading.text)
+            # With several points in one message, each fix is looked for in its own point's words.
+            said = self._own_words(flaw, reading.text, new) if len(new) > 1 else reading.text
+            fixed_now = is_proposal(said, sure_intent(reading)) and fix_accepted(flaw, said)
             if fixed_now or len(new) > 1:
                 replies.append(Reply("pm", without_question(flaw.replies.hit)))
             else:
@@ -362,6 +375,21 @@ class Evaluator:
             names = " and ".join(where(f) for f in waiting)
             replies.append(Reply("pm", f"So how would you put {names} right? Take them in any order."))
         return replies
+
+    def _own_words(self, flaw: Flaw, text: str, points: list[Flaw]) -> str:
+        """The sentences about one of several points: from the one naming its row (or the missing
+        risk) up to one about another of the points."""
+        def about(f: Flaw, x: str) -> bool:
+            if f.type == T.MISSING_RISK:
+                return mentions_missing(f, x)
+            return bool(self._named(x) & {f.risk_id, f.other_risk_id})
+
+        out, on = [], False
+        for x in sentences(text):
+            on = about(flaw, x) or (on and not any(about(f, x) for f in points if f is not flaw))
+            if on:
+                out.append(x)
+        return " ".join(out) or text
 
     def _repeat(self, state: SessionState, flaw: Flaw) -> str:
         if flaw.id in state.fixed:
@@ -440,6 +468,12 @@ class Evaluator:
             row = self.s.row(ref)
             if t == T.SCORE_MISMATCH and row.score == row.probability * row.impact and rates_higher(reading.text, row):
                 t = T.UNDERRATED  # the sum is right: the point is that the rating is too low
+            if t == T.CLOSED_WITHOUT_REASON and row.status != "closed" and not _CLOSING.search(reading.text):
+                # "What evidence do you have that the defects are fixed?" on an open row asks about
+                # the row; "R6 isn't closed" would answer a point nobody made.
+                return self._say(Verdict.QUESTION if reading.is_question else Verdict.UNCLEAR,
+                                 answer_about_row(self.s, row, reading, t) if reading.is_question else
+                                 self.pm.clarify_generic, ref)
             if reading.is_question and not asserts_flaw(reading):
                 # An honest question about a sound row: the PM's reasons, never a charge.
                 return self._say(Verdict.QUESTION, answer_about_row(self.s, row, reading, t), ref)

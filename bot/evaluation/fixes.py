@@ -17,18 +17,20 @@ from bot.taxonomy import kind
 
 # Markers of a message that proposes something rather than alleging a new flaw.
 PROPOSAL = re.compile(
-    r"\b(should|could|would|let'?s|propose|suggest|recommend|instead|how about|why not|i'?d|"
+    r"\b(should|could|would|let'?s|propose|suggest|recommend|instead|how about|why not|"
+    r"i'?d(?! (most |really |rather |also |have )?(want|like|expect|thought|say|think|agree|hope|imagine|guess|love))|"
     r"we need to|needs? to|make it|move it|change it|set it|reword|rewrite|log it|raise it|"
     r"escalate it|merge|reopen|re-open|assign|give it|owns? it|take it|goes to|go to|"
     r"rescore|re-score|re-rate|rerate|reassign|re-assign|escalate|replace (it|them)|correct it|"
-    r"change the|take it to|put it (in|on|to)|shd|add (it|a))\b",
+    r"change the|take it to|put it (in|on|to)|shd|add (it|a)|(needs|wants) (?!\w*thing)\w+ing)\b",
     re.IGNORECASE,
 )
 # A fix often starts with what to do: "escalate to Angela's board", "p4 x i4 = 16", "Kieran owns r12".
 _DOING = re.compile(
     r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|"
     r"rewrite|add|reopen|re-open|keep|merge|assign|reassign|rescore|re-score|re-rate|change|set|put|make|"
-    r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise)\b",
+    r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise|"
+    r"re-?date|record|note|log|review (?:it|them|this|that|the|r\s?\d))\b",
     re.IGNORECASE,
 )
 _RATING = re.compile(r"\bp\s*\d\s*(x|\*|×)\s*i\s*\d|=\s*\d{1,2}\b|\b(score|rate|rating) (it |of )?(at |to )?\d{1,2}\b",
@@ -87,7 +89,23 @@ def fix_accepted(flaw: Flaw, text: str) -> bool:
     # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
     low = RISK_REF.sub(" ", text).lower()
     low = low + " " + _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low)
-    return all(any(_term(word).search(low) for word in group) for group in flaw.fix.accept)
+    groups = flaw.fix.accept
+    if flaw.type == T.DUPLICATE and _keeps(flaw, text):
+        groups = groups[:1]  # "merge R8 into R5": the row kept brings its owner, so none need be named
+    return all(any(_term(word).search(low) for word in group) for group in groups)
+
+
+_KEPT = re.compile(r"\b(?:into|keep(?:ing)?|onto)\s+(?:risk\s*|row\s*)?(r\s?\d{1,2})\b", re.IGNORECASE)
+
+
+def _keeps(flaw: Flaw, text: str) -> bool:
+    """The message keeps the row the model fix keeps ("merge R12 into R1", "keep R1")."""
+    kept = _kept(flaw.fix.model_answer) & {flaw.risk_id, flaw.other_risk_id}
+    return bool(kept) and bool(kept & _kept(text))
+
+
+def _kept(text: str) -> set[str]:
+    return {re.sub(r"\s", "", m.group(1)).upper() for m in _KEPT.finditer(text)}
 
 
 def mentions_missing(flaw: Flaw, text: str) -> bool:
@@ -156,3 +174,32 @@ def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: 
         end = cuts[n + 1][0] if n + 1 < len(cuts) else len(text)
         parts.append(Part(owner, text[start:end]))
     return parts
+
+
+# Where a message turns to a missing risk: "And for Brackley failing, a new risk owned by ..."
+_NEW_RISK = re.compile(r"\b(new|separate|its own|another|extra|additional) (risk|row|entry|line)\b|"
+                       r"\badd (a |it |the )?(risk|row)\b|^\W*(and |also |as )?(for|on|about) ", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+
+
+def split_missing(text: str, positions: list[tuple[int, str, bool]], missing: list[Flaw]) -> tuple[list[Part], str]:
+    """Give a missing risk's fix its own part ("And for Brackley failing, a new risk owned by
+    Victoria"): from the sentence that turns to it up to the next sentence naming a row. Returns
+    those parts and the text with them blanked out (offsets kept) for `split_by_fix`. A mention
+    in a sentence about a row ("reduce R11, as Brackley could go under") stays an argument."""
+    rows_at = [at for at, _, explicit in positions if explicit]
+    spans = [(m.start(), m.end(), m.group()) for m in _SENTENCE.finditer(text)]
+
+    def names_row(a: int, b: int) -> bool:
+        return any(a <= at < b for at in rows_at)
+
+    parts: list[Part] = []
+    for f in missing:
+        start = next((a for a, b, x in spans
+                      if mentions_missing(f, x) and _NEW_RISK.search(x) and not names_row(a, b)), None)
+        if start is None:
+            continue
+        end = next((a for a, b, _ in spans if a > start and names_row(a, b)), len(text))
+        parts.append(Part(f, text[start:end]))
+        text = text[:start] + " " * (end - start) + text[end:]
+    return parts, text

@@ -80,6 +80,9 @@ _NOT_DESCRIPTIVE = {
     "not", "no", "before", "after", "s", "is", "it", "its", "our", "your", "my", "very", "real",
 }
 _RISK_NOUN = r"(?:risks?|ones?|rows?|entry|entries|line|item)"
+# Words that end a noun phrase: "merge the two into one row" names no row ("drop two" is one).
+_NOT_A_NAME = {"into", "onto", "in", "on", "of", "to", "for", "with", "from", "by", "as", "at", "and",
+               "or", "than", "is", "are", "was", "be", "it", "them", "they"}
 # "the interface risk", "the data load row", "the dress-rehearsal one"
 _DESCRIBED = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _RISK_NOUN + r"\b")
 # "risks 7 and 10", "rows 3, 5 and 9": every number of the list
@@ -115,8 +118,9 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     vocab = _vocabulary(tuple((row.id, row.title, tuple(row.aliases)) for row in scenario.rows))
     hits = []
     for m in _DESCRIBED.finditer(text.lower()):
-        words = set(_words(m.group(1))) - _NOT_DESCRIPTIVE
-        if not words:
+        said = _words(m.group(1))
+        words = set(said) - _NOT_DESCRIPTIVE
+        if not words or _NOT_A_NAME & set(said):
             continue
         scores = sorted(((len(words & v), rid) for rid, v in vocab.items()), reverse=True)
         (best, rid), second = scores[0], scores[1][0] if len(scores) > 1 else 0
