@@ -30,6 +30,7 @@ from bot.evaluation.fixes import (
     fix_question,
     is_proposal,
     mentions_missing,
+    says_what_to_do,
     split_by_fix,
     split_missing,
     where,
@@ -231,7 +232,7 @@ class Evaluator:
             return self._accept(state, flaw)
         if self._credits_new_flaw(state, reading):
             return None, []
-        if proposal and not restated:
+        if proposal and (not restated or says_what_to_do(reading.text)):
             return self._reject(state, flaw)
         if reading.is_question:
             if best_fact(self.s, reading.low) or not asserts_flaw(reading):

@@ -56,13 +56,21 @@ _POLITE = re.compile(r"\b(could|can|may|would|will) (i|we|you|they|he|she|it)\b|
                      r"\b(would|could) (actually |really )?have to\b", re.IGNORECASE)
 
 
+def _statements(text: str) -> list[str]:
+    return [x for x in re.findall(r"[^.;:!?\n]+[.;:!?\n]*", text) if not x.strip().endswith("?")]
+
+
 def is_proposal(text: str, intent: str | None = None) -> bool:
     # "Escalate it to the board." proposes; "Has it been escalated to the board?" asks.
-    said = [x for x in re.findall(r"[^.;:!?\n]+[.;:!?\n]*", text) if not x.strip().endswith("?")]
     return bool(
         intent == "propose_fix" or PROPOSAL.search(_POLITE.sub(" ", text)) or _RATING.search(text)
-        or _ACTION.search(text) or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in said)
+        or _ACTION.search(text) or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in _statements(text))
     )
+
+
+def says_what_to_do(text: str) -> bool:
+    """A statement that opens with what to do ("Merge R4 into R10"): a fix, even in the flaw's words."""
+    return any(_DOING.search(x) for x in _statements(text))
 
 
 @functools.lru_cache(maxsize=4096)

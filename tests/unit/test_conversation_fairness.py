@@ -194,3 +194,90 @@ def test_trainer_sees_the_withdrawal_and_the_right_counts(play, store, s):
     assert detail["score"]["false_challenges"] == 0
     assert [f["id"] for f in detail["flaws"] if f["found"]] == [owner.id]
     assert [f["id"] for f in detail["flaws"] if f["fixed"]] == [owner.id]
+
+
+# -- classes found by the fourth blind set (conversations_final.yml) ---------------------------
+def test_merging_into_the_row_the_model_fix_keeps_is_the_duplicate_fix(play, store, s):
+    dup = flaw(s, T.DUPLICATE)
+    play(f"{dup.risk_id} and {dup.other_risk_id} are the same risk: the building handed over late, so the "
+         "school can't open, with two owners and two scores.")
+    # Keeping the SRO's row brings its owner: no name is needed ("merge R10 into R4").
+    assert play(f"Merge {dup.risk_id} into {dup.other_risk_id} with one owner and one score, keeping your "
+                "recovery-programme actions on the merged row.") == dup.fix.accepted_reply
+    assert verdicts(store) == [("hit", dup.id), ("fix_accepted", dup.id)]
+
+
+def test_merging_the_other_way_without_an_owner_is_not_yet_the_fix(play, store, s):
+    dup = flaw(s, T.DUPLICATE)
+    play(f"{dup.risk_id} and {dup.other_risk_id} are the same risk seen from two sides.")
+    assert play(f"Merge {dup.other_risk_id} into {dup.risk_id} with one score.") == dup.fix.rejected_reply
+    assert verdicts(store) == [("hit", dup.id), ("fix_rejected", dup.id)]
+
+
+def test_a_missing_risks_fix_after_a_rows_fix_in_one_message_is_taken_too(play, store, s):
+    strategy, missing = flaw(s, T.STRATEGY_MISMATCH), flaw(s, T.MISSING_RISK)
+    play(f"{strategy.risk_id} is marked 'transfer', but the £2.6m of provisional sums are paid by the Council "
+         "at actual cost, so Brackley can't carry that part.")
+    play("There's nothing on the register about Brackley going bust: the parent's £11.2m loss and a "
+         "going-concern warning, and subcontractors paid late.")
+    reply = play(f"On {strategy.risk_id}, change the response to reduce and have the Council own the "
+                 "provisional-sum part, with Nadia forecasting the sums monthly. And for Brackley failing, a new "
+                 "risk owned by Victoria Lang: monthly financial checks, the bond and guarantee confirmed, and a "
+                 "plan for the subcontracts if Brackley went under.")
+    assert reply == f"{strategy.fix.accepted_reply}\n{missing.fix.accepted_reply}"
+    assert verdicts(store)[-2:] == [("fix_accepted", strategy.id), ("fix_accepted", missing.id)]
+
+
+def test_a_mention_of_the_missing_risk_inside_a_rows_fix_stays_an_argument(play, store, s):
+    strategy, missing = flaw(s, T.STRATEGY_MISMATCH), flaw(s, T.MISSING_RISK)
+    play(f"{strategy.risk_id} is marked 'transfer', but the provisional sums are paid by the Council at "
+         "actual cost, so Brackley can't carry that part.")
+    play("There's nothing on the register about Brackley going bust: the parent's £11.2m loss.")
+    play(f"On {strategy.risk_id}, reduce it and have the Council own the provisional sums, because Brackley "
+         "could go under and we'd carry them anyway.")
+    assert verdicts(store)[-1] == ("fix_accepted", strategy.id)
+    assert ("fix_accepted", missing.id) not in verdicts(store)
+
+
+def test_a_correction_that_names_the_pair_credits_the_duplicate(play, store, s):
+    dup = flaw(s, T.DUPLICATE)
+    wrong = sound_row(s)
+    play(f"{dup.risk_id} and {wrong.id} are the same event.")
+    assert verdicts(store) == [("false", None)]
+    play(f"Sorry, {dup.risk_id} and {dup.other_risk_id}, not {wrong.id}. Practical completion missed and the "
+         "school not ready to open are the same late handover, owned by you and Angela with different scores.")
+    assert verdicts(store) == [("withdrawn", None), ("hit", dup.id)]
+
+
+def test_asking_for_evidence_about_an_open_row_is_answered_not_charged_as_closed(play, store, s):
+    row = sound_row(s)
+    reply = play(f"What evidence do you have that {row.id} is under control? Is there anything dated after October?")
+    assert "isn't closed" not in reply
+    assert verdicts(store) == [("question", None)]
+
+
+def test_needs_reviewing_with_new_dates_is_the_stale_reviews_fix(play, store, s):
+    stale = flaw(s, T.STALE_REVIEW)
+    play(f"{stale.risk_id} hasn't been reviewed since 8 September and all its actions were due by 31 October.")
+    assert play(f"{stale.risk_id} needs reviewing this week, with new dates for the overdue actions.") == \
+        stale.fix.accepted_reply
+    assert verdicts(store) == [("hit", stale.id), ("fix_accepted", stale.id)]
+
+
+def test_a_probability_said_to_look_wrong_is_a_rating_point_not_a_sum(play, store, s):
+    under = flaw(s, T.UNDERRATED)
+    row = s.row(under.risk_id)
+    reply = play(f"{row.id}, the PSDS grant: probability {row.probability} looks wrong. Heat pumps due around "
+                 "1 March, installed by 26 March, three working days before a deadline Salix won't extend.",
+                 intent="challenge_score_mismatch", confidence=0.97)
+    assert "Check the sum" not in reply
+    assert verdicts(store) == [("hit", under.id)]
+
+
+def test_an_open_question_is_not_credited_on_the_models_guess(play, store, s):
+    under = flaw(s, T.UNDERRATED)
+    play("What date are the heat pumps due on site, and when is the installation planned?",
+         intent="challenge_underrated", confidence=0.52)
+    assert verdicts(store) == [("question", None)]
+    play(f"Isn't {under.risk_id} underrated, then?", intent="challenge_underrated", confidence=0.52)
+    assert verdicts(store)[-1] == ("hit", under.id)
