@@ -1,9 +1,10 @@
-"""tests/nlu/conversations.yml, conversations_fresh.yml, conversations_holdout.yml and
-conversations_final.yml are well formed: no model needed (the runner is evaluate_conversations.py). The
-fresh file is a held-out set written after the judging code was tuned on the first, so its seeds must be
-new; the holdout file is a third set, written after the judging code was tuned on both, so its seeds
-must be new to both; the final file is a fourth set, written after the judging code was tuned on all
-three, so its seeds must be new to all three."""
+"""tests/nlu/conversations.yml, conversations_fresh.yml, conversations_holdout.yml,
+conversations_final.yml and conversations_fifth.yml are well formed: no model needed (the runner is
+evaluate_conversations.py). The fresh file is a held-out set written after the judging code was tuned on
+the first, so its seeds must be new; the holdout file is a third set, written after the judging code was
+tuned on both, so its seeds must be new to both; the final file is a fourth set, written after the
+judging code was tuned on all three, so its seeds must be new to all three; the fifth file is a fifth
+set, written after the judging code was tuned on all four, so its seeds must be new to all four."""
 from __future__ import annotations
 
 import re
@@ -18,7 +19,9 @@ from evaluate_conversations import EXPECT_KINDS, Conversation, load_conversation
 FRESH_FILE = FIRST_FILE.with_name("conversations_fresh.yml")
 HOLDOUT_FILE = FIRST_FILE.with_name("conversations_holdout.yml")
 FINAL_FILE = FIRST_FILE.with_name("conversations_final.yml")
-FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE, "final": FINAL_FILE}
+FIFTH_FILE = FIRST_FILE.with_name("conversations_fifth.yml")
+FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE, "final": FINAL_FILE,
+         "fifth": FIFTH_FILE}
 LOADED = {name: load_conversations(path) for name, path in FILES.items()}
 CONVERSATIONS = [c for convs in LOADED.values() for c in convs]
 FILE_OF = {c.id: name for name, convs in LOADED.items() for c in convs}
@@ -30,6 +33,7 @@ SPECS = {
     "fresh": (3, None),
     "holdout": (3, None),
     "final": (3, None),
+    "fifth": (3, None),
 }
 FRESH_PERSONAS = {"cautious ex-finance analyst", "chatty coordinator", "row misnamer", "blunt PMO lead",
                   "three points at once", "curious questioner", "late answerer"}
@@ -41,7 +45,10 @@ FINAL_PERSONAS = {"contracts manager", "ex-auditor", "long paragraphs", "polite 
                   "question-asking project administrator", "fixes only when asked",
                   "non-native English speaker", "wrong twice, accepts the defence",
                   "risk titles instead of ids"}
-# The holdout and final files sometimes phrase the commands in natural words: any of these counts as the command.
+FIFTH_PERSONAS = {"health-and-safety officer", "bullet-list writer", "names rows by owner",
+                  "sceptic who asks why", "Scrum master new to registers", "quotes PRINCE2 terms",
+                  "changes mind mid-message", "fixes in numbers only", "wrong row, then restates it"}
+# The holdout, final and fifth files sometimes phrase the commands in natural words: any of these counts as the command.
 NATURAL_COMMANDS = {
     "hint": ("hint", "clue", "pointer"),
     "progress": ("progress", "how am i doing"),
@@ -61,7 +68,7 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
         convs = [c for c in convs_all if c.scenario == scenario]
         if personas is not None:
             assert {c.persona for c in convs} == personas, scenario
-        else:  # the fresh, holdout and final files: three different personas per scenario
+        else:  # the fresh, holdout, final and fifth files: three different personas per scenario
             assert len({c.persona for c in convs}) == len(convs), scenario
         seeds = [c.seed for c in convs]
         assert len(set(seeds)) == len(seeds), f"{scenario}: repeated seeds {seeds}"
@@ -71,7 +78,8 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
 # Each later set was written blind after the ones before it: new seeds (never 0), new ids, every
 # persona of its list used (the fresh set plays some personas on two scenarios; the later sets give
 # every conversation a persona of its own).
-LATER = [("fresh", FRESH_PERSONAS, False), ("holdout", HOLDOUT_PERSONAS, True), ("final", FINAL_PERSONAS, True)]
+LATER = [("fresh", FRESH_PERSONAS, False), ("holdout", HOLDOUT_PERSONAS, True), ("final", FINAL_PERSONAS, True),
+         ("fifth", FIFTH_PERSONAS, True)]
 
 
 @pytest.mark.parametrize("n", range(len(LATER)), ids=[name for name, _, _ in LATER])
@@ -136,7 +144,7 @@ def test_every_class_of_turn(conv: Conversation):
     assert answer, f"{conv.id}: no fix given in answer to the PM"
     assert later, f"{conv.id}: no fix given later, out of order or two in one message"
 
-    natural = FILE_OF[conv.id] in ("holdout", "final")
+    natural = FILE_OF[conv.id] in ("holdout", "final", "fifth")
     words = {cmd: NATURAL_COMMANDS[cmd] if natural else (cmd,) for cmd in COMMANDS}
     session = [t.say.lower() for t in conv.turns if t.expect.kind == "session"]
     for cmd in COMMANDS:
