@@ -30,6 +30,9 @@ FINISH_REQUEST = re.compile(
     r"that'?s (all|it|me) (from me|for (me|now|today))|how did i do|concludes my review)\b|\bfinish\W*$",
     re.IGNORECASE,
 )
+PROGRESS_REQUEST = re.compile(r"\b(progress|how am i|how'?m i|how did i|score|so far|status|where am i|how far|"
+                              r"how many (have i|did i|flaws|left|more|to go))\b", re.IGNORECASE)
+UNSURE_MOVE = 0.6  # below this a session move the model guessed is checked against the words
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
@@ -168,6 +171,9 @@ class Tutor:
         return self._in_session(msg, move)
 
     def progress(self, msg: Incoming) -> list[Reply]:
+        if msg.intent and msg.confidence < UNSURE_MOVE and "?" in msg.text and not PROGRESS_REQUEST.search(msg.text):
+            return self.respond(msg)  # "- how many of the 228 are team leaders?" asks the PM, not for progress
+
         def move(db, session, s):
             state = self.store.state_of(db, session)
             sc = score(s, state, self.store.challenge_records(db, session), self.store.hint_levels(db, session))

@@ -11,19 +11,21 @@ from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading
 
 # A question that leads with the answer ("Isn't R3 scored wrong?") asserts a flaw.
 LEADING = re.compile(
-    r"(?:^|\b(?:but|so|and)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
+    r"(?:^|[:,]|\b(?:but|so|and|why|then)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
     r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
     re.IGNORECASE,
 )
 NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
 MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
-WHY = re.compile(r"^\W*(why|how come)\b", re.IGNORECASE)
+WHY = re.compile(r"^\W*((and|so|but|then)\W+)?(why|how come)\b", re.IGNORECASE)
 # "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
                    r"i see (that )?now|ok,? i see|i accept (that|it|your point)|scratch that|leave it|never ?mind|"
                    r"(is|looks|seems) fine( as it is)?|no problem there|i withdraw|withdraw (the|that|my) point|"
-                   r"that'?s fair|ignore what i said|forget what i said|i take (that|it) back|happy with (that|it))\b",
+                   r"that'?s fair|ignore what i said|forget what i said|i take (that|it) back|happy with (that|it)|"
+                   r"fair enough|you'?re (quite )?right|you'?re fine on|(look|looks|seem|seems) (fine|ok|okay|sound)|"
+                   r"leave (it|them|r\s?\d{1,2}) (closed|as it is|as they are|alone|where it is))\b",
                    re.IGNORECASE)
 HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
                    re.IGNORECASE)

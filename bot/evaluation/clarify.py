@@ -26,7 +26,9 @@ CORRECTION = re.compile(
     r"|\b(wrong|different) (row|line|risk|one|number|entry|id|reference)( number)?\b|\bread the wrong\b"
     r"|\bmixed up the\b|\bmix(ed)? (them|the rows|the numbers|the ids) up\b|\bmuddled\b"
     r"|\bmeant to (say|write|type)\b|\bshould have (said|written|typed)\b|^\W*(correction|apologies)\b"
-    r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|\bi'?ve misread\b",
+    r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|\bi'?ve misread\b"
+    r"|\blet me (put|say|phrase|word) (that|it) (properly|again|better|differently|right)\b"
+    r"|\b(i )?(had|have) in mind\b[^.?!]{0,40}\bnot " + _REF + r"\b",
     re.IGNORECASE,
 )
 # "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.

@@ -99,12 +99,16 @@ _CUES: dict[T, list[str]] = {
         r"not review?e?d", r"\breviwed\b", r"untouched", r"last review", r"since (the )?(spring|summer|winter|autumn)",
     ],
     T.DUPLICATE: [
-        r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)", r"(twice|two times)", r"overlap",
+        r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
+        r"(logged|listed|recorded|entered|appears|register(ed)?|counted|in) (twice|two times)", r"overlap",
+        r"\b(is|are|look like|looks like|seem like|seems like|really|just|actually) (just )?(one|a single) (risk|thing|event)\b",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
         r"\bboth (rows|risks|entries|lines)\b", r"\bboth (read|look|sound|seem)s?( like| to be)?\b",
         r"\bboth (describe|cover|talk about|are about|say)\b",
+        r"\br\s?\d{1,2} (and|n|&|\+) r\s?\d{1,2},? (are )?both (the|about|describe|cover)\b",
+        r"\b(seen|written|told|described|looked at) from (the|a|another|their|our) [\w' -]{0,30}(side|point of view|angle|perspective|end)\b",
     ],
     T.MISSING_RISK: [
         r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
@@ -117,6 +121,8 @@ _CUES: dict[T, list[str]] = {
         r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)",
         r"\bno (row|entry|line|risk) (for|on|about|covering)\b", r"(have|has|there'?s) nothing (on|about)",
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
+        r"\b(has|have) (anyone|anybody|we|you|someone|somebody) (logged|raised|captured|recorded|registered|considered) (the |a )?risk\b",
+        r"\b(nobody|no one|no-one) (has |have )?(logged|raised|captured|recorded|registered)\b",
         r"\b(isn'?t|is not|not|aren'?t) (there|listed|anywhere)\b(?! (a|an|any|some|the)\b)",
     ],
     T.CLOSED_WITHOUT_REASON: [

@@ -52,6 +52,7 @@ from bot.taxonomy import type_for_intent
 
 __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
 
+_BUT = re.compile(r"\b(but|though|however|yet)\b", re.IGNORECASE)
 _CLOSING = re.compile(r"\bclos|re-?open", re.IGNORECASE)
 
 
@@ -82,9 +83,12 @@ class Evaluator:
             # the charge stands, nothing new is charged, and anything said after it is read.
             said = sentences(reading.text)
             last = max((n for n, x in enumerate(said) if ADMIT.search(x)), default=-1)
-            rest = " ".join(said[last + 1:])  # what comes after taking the point back
+            # What comes after taking the point back, from a "but" in the same sentence on ("Fair
+            # enough on the fixed price, but the provisional sums can't be transferred").
+            but = _BUT.search(said[last], [m.end() for m in ADMIT.finditer(said[last])][-1]) if last >= 0 else None
+            rest = " ".join(([said[last][but.start():]] if but else []) + said[last + 1:])
             after = read(rest, self.s) if ADMIT.search(reading.text) else None
-            if after is None or not (after.is_question or after.risk_ids and after.types and asserts_flaw(after)):
+            if after is None or not (after.is_question or (after.risk_ids or but) and after.types and asserts_flaw(after)):
                 return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
             reading = after
         judged, replies, rest = self._fixes(state, reading)
@@ -253,7 +257,9 @@ class Evaluator:
         text = reading.text
         first = min((at for at, _, explicit in risk_positions(text, self.s) if explicit), default=len(text))
         answer = text[:first]
-        for_them = [f for f in asked if re.search(r"\w", answer) and fix_accepted(f, answer)]
+        # "Is 1 Dec the next board?" asks; "Escalate it to the 1 Dec board?" still proposes.
+        answers = not reading.is_question or is_proposal(answer, sure_intent(reading))
+        for_them = [f for f in asked if answers and re.search(r"\w", answer) and fix_accepted(f, answer)]
         if for_them:
             judged, replies = [], []
             for f in for_them:
@@ -305,6 +311,9 @@ class Evaluator:
 
     # -- a challenge or a question ----------------------------------------------------------
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
+        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text):
+            # An open question makes the point its words make, not a guess of the model's.
+            reading.types = [t for t in reading.types if t in reading.cue_types]
         if self._is_plain_question(reading):
             return Outcome(
                 [Judgement(Verdict.QUESTION, risk_id=(reading.risk_ids or [None])[0])],
@@ -323,9 +332,6 @@ class Evaluator:
 
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
-        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text):
-            # An open question credits the point its words make, not a guess of the model's.
-            types = [t for t in types if t in reading.cue_types]
         refs = list(reading.risk_ids)
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
@@ -401,9 +407,10 @@ class Evaluator:
         out: list[Flaw] = []
         for flaw in self.s.flaws:
             if flaw.type == T.MISSING_RISK:
-                if mentions_missing(flaw, reading.text) and (
-                    T.MISSING_RISK in types or not refs
-                ) and (types or reading.is_challenge):
+                # Beside a point on a named row, its words ("if an allergy flag goes missing, the
+                # Trust is still accountable under DCB0160") are an argument unless said to be missing.
+                raised = T.MISSING_RISK in challenge_cue_scores(reading.text) or not (set(refs) & self._named(reading.text))
+                if mentions_missing(flaw, reading.text) and raised and (types or reading.is_challenge):
                     out.append(flaw)
             elif flaw.type == T.DUPLICATE:
                 if T.DUPLICATE in types and flaw.risk_id in refs and flaw.other_risk_id in refs:
@@ -423,11 +430,13 @@ class Evaluator:
 
     def _no_credit(self, state: SessionState, reading: Reading, refs: list[str], types: list[T]) -> Outcome:
         unfound = [f for f in self.s.flaws if f.id not in state.found]
+        # What the model is sure is a question is answered, never charged, whatever its words.
+        asking = reading.is_question and (sure_intent(reading) == "ask_question" or not asserts_flaw(reading))
         if refs and not types:
             ref = refs[0]
             state.focus_risk = ref
             on_risk = [f for f in unfound if ref in (f.risk_id, f.other_risk_id)]
-            if reading.is_question and not asserts_flaw(reading):
+            if asking:
                 return self._say(Verdict.QUESTION, answer_question(self.s, reading), ref)
             if on_risk:
                 return self._say(Verdict.PARTIAL, on_risk[0].replies.partial, ref, None)
@@ -437,7 +446,7 @@ class Evaluator:
             # "Can I ask what the tolerance is for escalation?" may be a question or the start of
             # a challenge: when the brief answers it, the PM gives the facts either way.
             fact = best_fact(self.s, reading.low) if reading.is_question and t != T.MISSING_RISK else None
-            if reading.is_question and not asserts_flaw(reading):
+            if asking:
                 return self._say(Verdict.QUESTION, fact or answer_question(self.s, reading), None)
             if is_proposal(reading.text, sure_intent(reading)) and not any(f.type == t for f in unfound):
                 return self._say(Verdict.UNCLEAR, "Which risk is that for? Give me its number and I'll note it.", None)
@@ -475,7 +484,7 @@ class Evaluator:
                 return self._say(Verdict.QUESTION if reading.is_question else Verdict.UNCLEAR,
                                  answer_about_row(self.s, row, reading, t) if reading.is_question else
                                  self.pm.clarify_generic, ref)
-            if reading.is_question and not asserts_flaw(reading):
+            if asking:
                 # An honest question about a sound row: the PM's reasons, never a charge.
                 return self._say(Verdict.QUESTION, answer_about_row(self.s, row, reading, t), ref)
             if not asserts_flaw(reading) or not self._supported(reading, t):

@@ -30,7 +30,7 @@ _DOING = re.compile(
     r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|"
     r"rewrite|add|reopen|re-open|keep|merge|assign|reassign|rescore|re-score|re-rate|change|set|put|make|"
     r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise|"
-    r"re-?date|record|note|log|review (?:it|them|this|that|the|r\s?\d))\b",
+    r"re-?date|record|note|log|review (?:it|them|this|that|the|r\s?\d)|have (?!you\b|we\b|they\b)\w+)\b",
     re.IGNORECASE,
 )
 _RATING = re.compile(r"\bp\s*\d\s*(x|\*|×)\s*i\s*\d|=\s*\d{1,2}\b|\b(score|rate|rating) (it |of )?(at |to )?\d{1,2}\b",
@@ -49,6 +49,10 @@ _DIRECTIVE = re.compile(
     r"to (the |\w+'?s )?(project |programme )?(board|exception report|highlight report|issue log|sro)\b|to p\s?\d)",
     re.IGNORECASE,
 )
+# A fix written as the register's fields: "R6 owner: Kieran Walsh", "score = 12", "R4 -> issue log".
+_FIELD = re.compile(r"(?:^\W*|\br\s?\d{1,2}\W+|\bnew )(owner|actionee|score|probability|impact|response|status|review)"
+                    r"\s*[:=]\s*\w|->|\u2192",
+                    re.IGNORECASE)
 
 
 # "Could I ask...", "would you...", "who would have to...": modal words that only ask.
@@ -64,13 +68,24 @@ def is_proposal(text: str, intent: str | None = None) -> bool:
     # "Escalate it to the board." proposes; "Has it been escalated to the board?" asks.
     return bool(
         intent == "propose_fix" or PROPOSAL.search(_POLITE.sub(" ", text)) or _RATING.search(text)
-        or _ACTION.search(text) or any(_DIRECTIVE.search(x) or _DOING.search(x) for x in _statements(text))
+        or _ACTION.search(text) or any(_directs(x) for x in _statements(text)) or says_what_to_do(text)
     )
+
+
+_NEGATED = re.compile(r"\b(not|never|no)\b|n'?t\b", re.IGNORECASE)
+
+
+def _directs(statement: str) -> bool:
+    """"Send it to the board" directs; "it hasn't gone to the board" reports."""
+    m = _DIRECTIVE.search(statement)
+    clause = re.split(r"[,;]|\b(?:and|but|so)\b", statement[:m.start()])[-1] if m else ""
+    return bool(m) and not _NEGATED.search(clause)
 
 
 def says_what_to_do(text: str) -> bool:
     """A statement that opens with what to do ("Merge R4 into R10"): a fix, even in the flaw's words."""
-    return any(_DOING.search(x) for x in _statements(text))
+    said = [x for x in re.findall(r"[^.!?\n]+[.!?\n]*", text) if not x.strip().endswith("?")]
+    return any(_DOING.search(x) for x in _statements(text)) or any(_FIELD.search(x) for x in said)
 
 
 @functools.lru_cache(maxsize=4096)

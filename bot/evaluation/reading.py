@@ -14,7 +14,8 @@ from bot.taxonomy import FlawType, type_for_intent
 CONFIDENT = 0.6
 PLAUSIBLE = 0.3
 QUESTION_START = re.compile(
-    r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|has|hasn'?t|have|haven'?t|do|does|whens|whats|whos|"
+    r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|hasn'?t|haven'?t|do|does|whens|whats|whos|"
+    r"(has|have)(?= (you|we|they|he|she|it|i|the|anyone|anybody|someone|somebody|this|that|there|any|r\s?\d)\b)|"
     r"doesn'?t|did|should|shouldn'?t|what|why|who|when|where|how|which|i wonder|wonder|"
     r"might|may|just checking|quick question)\b",
     re.IGNORECASE,
@@ -129,6 +130,25 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     return hits
 
 
+# "Aisha's risk", "Gareth's interface one": a row named by its owner (and, if they own several,
+# by what it is about).
+_OWNERS_ROW = re.compile(r"\b([A-Z][a-z]+)['\u2019]s ((?:[\w-]+ ){0,3}?)" + _RISK_NOUN + r"\b")
+
+
+def rows_by_owner(text: str, scenario: Scenario) -> list[tuple[int, str]]:
+    vocab = _vocabulary(tuple((row.id, row.title, tuple(row.aliases)) for row in scenario.rows))
+    hits = []
+    for m in _OWNERS_ROW.finditer(text):
+        name = m.group(1).lower()
+        owned = [row.id for row in scenario.rows if _words(row.owner)[:1] == [name]]
+        words = set(_words(m.group(2))) - _NOT_DESCRIPTIVE
+        if len(owned) > 1 and words:
+            owned = [rid for rid in owned if words & vocab[rid]]
+        if len(owned) == 1:
+            hits.append((m.start(), owned[0]))
+    return hits
+
+
 def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]:
     """Where each risk is named: (offset, risk id, named by id or number?), in text order.
 
@@ -144,6 +164,7 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
         for n in re.finditer(r"\d{1,2}", m.group(0)):
             if f"R{int(n.group())}" in ids:
                 explicit.append((m.start() + n.start(), f"R{int(n.group())}"))
+    explicit += rows_by_owner(text, scenario)
     low = text.lower()
     # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
     # precise as its id.

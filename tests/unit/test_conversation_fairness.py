@@ -281,3 +281,90 @@ def test_an_open_question_is_not_credited_on_the_models_guess(play, store, s):
     assert verdicts(store) == [("question", None)]
     play(f"Isn't {under.risk_id} underrated, then?", intent="challenge_underrated", confidence=0.52)
     assert verdicts(store)[-1] == ("hit", under.id)
+
+
+# -- classes found by the fifth blind set (conversations_fifth.yml) ----------------------------
+def test_a_row_named_by_its_owner_is_that_row(play, store, s):
+    owner, esc = flaw(s, T.WRONG_OWNER), flaw(s, T.NOT_ESCALATED)
+    first = s.row(owner.risk_id).owner.split()[0]  # Owen owns one row: his name is enough
+    play(f"{first}'s risk has the wrong owner: he has no budget authority, and any temporary borrowing "
+         "is Kieran Walsh's call.")
+    esc_row = s.row(esc.risk_id)
+    name = esc_row.owner.split()[0]  # Richard owns two rows: what it is about picks one
+    assert len([r for r in s.rows if r.owner.startswith(name)]) > 1
+    play(f"{name}'s electricity risk scores {esc_row.score}, above the tolerance of {s.tolerance}, and it "
+         "hasn't gone to the board.")
+    assert verdicts(store) == [("hit", owner.id), ("hit", esc.id)]
+
+
+@pytest.mark.parametrize("take_back", [
+    "Fair enough, {row} looks fine to me.",
+    "You're right, leave {row} as it is.",
+    "OK, that makes sense. You're fine on {row}.",
+])
+def test_accepting_the_pms_defence_adds_no_charge(play, store, s, take_back):
+    row = sound_row(s)
+    play(f"{row.id} has the wrong owner: it should sit with Angela Dawes.")
+    reply = play(take_back.format(row=row.id))
+    assert "No harm done" in reply
+    assert verdicts(store) == [("false", None)]
+
+
+def test_a_question_the_model_is_sure_of_is_answered_even_with_challenge_words(play, store, s):
+    row = sound_row(s)
+    play(f"What's the proximity on {row.id}? By when does it really have to be dealt with?",
+         intent="ask_question", confidence=0.95)
+    assert verdicts(store) == [("question", None)]
+
+
+def test_a_question_about_the_board_date_is_not_taken_as_the_escalation_fix(play, store, s):
+    esc = flaw(s, T.NOT_ESCALATED)
+    row = s.row(esc.risk_id)
+    play(f"{row.id} scores {row.score}, above the tolerance of {s.tolerance}, and it hasn't gone to the board.")
+    play("Is 1 December the next board?")
+    assert verdicts(store) == [("hit", esc.id), ("question", None)]
+    assert play("Then escalate it to Angela's board on 1 December in the highlight report.") == esc.fix.accepted_reply
+
+
+def test_a_missing_risks_words_used_as_an_argument_do_not_credit_it(play, store, s):
+    strategy = flaw(s, T.STRATEGY_MISMATCH)
+    play(f"{strategy.risk_id} is marked transfer, but the £2.6m of provisional sums are paid by the Council at "
+         "actual cost. Even if Brackley went under, we'd still be paying them, so that part can't be transferred.")
+    assert verdicts(store) == [("hit", strategy.id)]
+
+
+def test_two_rows_said_to_be_one_risk_are_the_duplicate(play, store, s):
+    dup = flaw(s, T.DUPLICATE)
+    play(f"{dup.risk_id} and {dup.other_risk_id} look like one risk to me: the building late, the school not open.")
+    assert verdicts(store) == [("hit", dup.id)]
+
+
+def test_a_fix_written_as_the_registers_fields_is_taken(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    play(f"{owner.risk_id} has the wrong owner: Owen has no budget authority to cover the gap.")
+    assert play(f"{owner.risk_id} owner: Kieran Walsh (s151). Debbie keeps the invoicing.") == owner.fix.accepted_reply
+
+
+def test_have_someone_do_something_is_a_fix_not_a_question(play, store, s):
+    actions = flaw(s, T.MISSING_RESPONSE)
+    play(f"{actions.risk_id}'s actions are 'keep under review' with no name and no date.")
+    assert play("Have Nadia require a named labour plan for Voltex from Brackley by 15 January, then check the "
+                "numbers on site at each monthly progress meeting.") == actions.fix.accepted_reply
+
+
+def test_let_me_put_that_properly_is_a_correction(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    wrong = sound_row(s)
+    play(f"{wrong.id} has nothing anyone could check. 'Keep under review' isn't an action.")
+    assert verdicts(store) == [("false", None)]
+    play(f"Let me put that properly: it's {owner.risk_id} I had in mind, not {wrong.id}. Owen Jenkins can't own it: "
+         "he has no budget authority to cover a gap.")
+    assert verdicts(store) == [("withdrawn", None), ("hit", owner.id)]
+
+
+def test_a_question_the_model_took_for_a_progress_request_is_answered(tutor, play, store, s):
+    reply = tutor.progress(Incoming(LEARNER, LEARNER, "- who holds the Brackley contract?",
+                                    intent="show_progress", confidence=0.37))
+    assert "Victoria Lang" in "\n".join(r.text for r in reply)
+    assert "Progress on" in "\n".join(r.text for r in tutor.progress(
+        Incoming(LEARNER, LEARNER, "how am I doing?", intent="show_progress", confidence=0.37)))
