@@ -1,7 +1,9 @@
-"""The flaw taxonomy: the single source of truth for what can be wrong in a risk register.
+"""The flaw taxonomy: the single source of truth for what can be wrong in a risk register, and
+(at PMO-manager level) in the risk-management process a draft policy or portfolio report sets out.
 
 Everything else (scenario schema, evaluator, linter, NLU intent names, API, docs) refers to
-these twelve types by their `value`.
+these types by their `value`. A kind's `family` says which artefact it belongs to; a scenario may
+seed types of both families (a portfolio report has register flaws and process flaws).
 """
 from __future__ import annotations
 
@@ -22,6 +24,19 @@ class FlawType(str, Enum):
     MISSING_RISK = "missing_risk"
     CLOSED_WITHOUT_REASON = "closed_without_reason"
     NOT_ESCALATED = "not_escalated"
+    # Process design (PMO-manager level): a draft policy's clauses or a portfolio report.
+    APPETITE_WITHOUT_TOLERANCE = "appetite_without_tolerance"
+    ESCALATION_GAP = "escalation_gap"
+    OWNERSHIP_UNCLEAR = "ownership_unclear"
+    PMO_CONFLICT = "pmo_conflict"
+    SCORING_INCONSISTENT = "scoring_inconsistent"
+    UNIFORM_REVIEW_CADENCE = "uniform_review_cadence"
+    THREATS_ONLY = "threats_only"
+    TEMPLATE_GAPS = "template_gaps"
+    REPORTING_WITHOUT_INSIGHT = "reporting_without_insight"
+    NO_AGGREGATION = "no_aggregation"
+    BLAME_CULTURE = "blame_culture"
+    NO_LEARNING_LOOP = "no_learning_loop"
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class FlawKind:
     good_challenge: str
     why_it_matters: str  # the debrief's default lesson when a scenario gives none
     fix_question: str  # what the PM asks once they concede
+    family: str = "register"  # "register" (a register's rows) or "process" (a policy or report)
+    reference: str = ""  # the practice behind it, quoted in the debrief at manager level
 
 
 KINDS: dict[FlawType, FlawKind] = {
@@ -145,12 +162,149 @@ KINDS: dict[FlawType, FlawKind] = {
             "project's own register breaks the governance the PMO is there to protect.",
             "Fine, who do we escalate it to and how?",
         ),
+        FlawKind(
+            FlawType.APPETITE_WITHOUT_TOLERANCE,
+            "appetite without tolerances",
+            "appetite stated in words only, with no measurable tolerances per category",
+            "How will a PM know a risk is outside our appetite? Where are the tolerances?",
+            "Appetite in words ('cautious') can't be tested. Each category needs a measurable "
+            "tolerance in the units of its objectives, or escalation becomes a matter of opinion.",
+            "So what would you put in the clause instead?",
+            "process",
+            "ISO 31000:2018 5.2 and 6.3.4; Orange Book Principle A and the Risk Appetite Guidance Note",
+        ),
+        FlawKind(
+            FlawType.ESCALATION_GAP,
+            "escalation gap",
+            "thresholds that overlap or leave gaps, skip a tier, or name no route or time limit",
+            "A score of 15 is in both the project and programme band: who gets it, and by when?",
+            "Overlapping or open-ended bands leave a risk with nobody at the right level, or with two "
+            "bodies each assuming the other has it; escalation needs a receiving body, a time limit and "
+            "a decision asked for.",
+            "How would you set the bands and the route, then?",
+            "process",
+            "PRINCE2 management by exception; PMI Standard for Risk Management in Portfolios, Programs and Projects",
+        ),
+        FlawKind(
+            FlawType.OWNERSHIP_UNCLEAR,
+            "ownership by default",
+            "every risk owned by the PM by default, owner and actionee confused, or owners without authority",
+            "Shouldn't the owner be whoever can act on it, not the PM by default?",
+            "An owner must have the authority and resources to act (often the SRO, a contract holder or "
+            "an operational director); the PM and team are more often actionees.",
+            "So how would you word ownership?",
+            "process",
+            "ISO Guide 73 (risk owner); ISO 31000 5.4.3; M_o_R owner and actionee",
+        ),
+        FlawKind(
+            FlawType.PMO_CONFLICT,
+            "PMO owns what it should challenge",
+            "the PMO made owner or decision-maker of risks, undermining its independent challenge",
+            "If the PMO owns these risks, who challenges them?",
+            "The PMO facilitates, challenges and assures (second line); owning risks or certifying its own "
+            "method leaves nobody independent to challenge them.",
+            "Who should hold them instead, and what does the PMO do?",
+            "process",
+            "IIA Three Lines Model; Orange Book Annex 2; P3O (assurance and challenge)",
+        ),
+        FlawKind(
+            FlawType.SCORING_INCONSISTENT,
+            "scoring inconsistent",
+            "scales undefined or not comparable across projects; RAG bands inconsistent with the scores",
+            "Why is 4 x 4 = 16 amber but 5 x 3 = 15 red?",
+            "Scores only rank risks if every project uses the same defined scales and the bands rise "
+            "with the score; otherwise the board sees the wrong risks first.",
+            "What would you change in the scales or the bands?",
+            "process",
+            "IEC 31010 (consequence/likelihood matrix); ISO 31000 6.3.4",
+        ),
+        FlawKind(
+            FlawType.UNIFORM_REVIEW_CADENCE,
+            "one review cycle for everything",
+            "one review frequency for everything; no triggers, proximity or severity-based cadence",
+            "Should a red risk due next month wait for the quarterly review?",
+            "Cadence should follow proximity, severity and the tier's decision cycle, with event triggers, "
+            "or fast-moving risks wait for a meeting while they happen.",
+            "How often would you have them reviewed, then?",
+            "process",
+            "ISO 31000 6.6; Orange Book Principle D; PRINCE2 proximity",
+        ),
+        FlawKind(
+            FlawType.THREATS_ONLY,
+            "threats only",
+            "no place for opportunities (positive risks) and their responses",
+            "Where do we record and pursue opportunities?",
+            "Risk is uncertainty either way. Without opportunity scales, owners and responses (exploit, "
+            "enhance, share) the organisation can't pursue the upside its appetite allows.",
+            "What would you add for opportunities?",
+            "process",
+            "ISO 31000 3.1 and 6.5.2; M_o_R; PMBOK opportunity responses",
+        ),
+        FlawKind(
+            FlawType.TEMPLATE_GAPS,
+            "register template gaps",
+            "the register template lacks cause-event-effect, proximity, trigger, inherent vs residual, response owner or date",
+            "Without proximity, how do we know what's urgent?",
+            "The template decides what every project records. Missing fields (cause, proximity, residual "
+            "score, actionee, dates) can't be reported, challenged or aggregated later.",
+            "Which fields would you add?",
+            "process",
+            "PRINCE2 risk register; M_o_R risk register; ISO 31000 6.7",
+        ),
+        FlawKind(
+            FlawType.REPORTING_WITHOUT_INSIGHT,
+            "reporting without insight",
+            "board reporting limited to a top-N list: no trend, no comparison with appetite, no aggregation",
+            "How will the board see whether exposure is rising?",
+            "A top-N snapshot hides movement and slow-burners; the board needs trend, current against "
+            "target and appetite, decisions asked of it, and emerging risks.",
+            "What would you want the report to show?",
+            "process",
+            "Orange Book Principle D and its risk reporting guide; ISO 31000 6.7",
+        ),
+        FlawKind(
+            FlawType.NO_AGGREGATION,
+            "no aggregation",
+            "no route for common-cause, cross-project or interdependent risks to be combined at portfolio level",
+            "Three projects carry the same supplier risk: where does anyone see that?",
+            "Shared causes split across projects each look small; only a portfolio view with one owner "
+            "sees the combined exposure and can pull the lever that sits above the projects.",
+            "How would you get those combined, and who'd own them?",
+            "process",
+            "ISO 31000 6.3.4; PMI portfolio risk management; Orange Book portfolio risk guidance",
+        ),
+        FlawKind(
+            FlawType.BLAME_CULTURE,
+            "blame culture",
+            "wording that punishes raising risks or treats a red risk as failure, discouraging honest reporting",
+            "If red means failure, who will report a red risk?",
+            "If raising a risk is punished, people hide bad news until it is an issue. Hold people to "
+            "account for managing risk (raising early, acting, escalating), not for the risk existing.",
+            "How would you word it instead?",
+            "process",
+            "ISO 31000 principle (g) human and cultural factors; M_o_R supportive culture",
+        ),
+        FlawKind(
+            FlawType.NO_LEARNING_LOOP,
+            "no learning loop",
+            "closed or materialised risks archived with no lessons, nothing fed back, no review of the process itself",
+            "When a risk actually happened, where does the lesson go?",
+            "Without a lessons review at closure, a route back into identification and a periodic review "
+            "of the process, the same failures recur and the framework never improves.",
+            "What would you add so we learn from them?",
+            "process",
+            "Orange Book Principle E; ISO 31000 5.6-5.7; PRINCE2 learn from experience",
+        ),
     )
 }
 
 
 def kind(flaw_type: FlawType | str) -> FlawKind:
     return KINDS[FlawType(flaw_type)]
+
+
+REGISTER_TYPES = tuple(t for t in FlawType if KINDS[t].family == "register")
+PROCESS_TYPES = tuple(t for t in FlawType if KINDS[t].family == "process")
 
 
 # NLU intent for a challenge of each type; the evaluator maps intents back to types.

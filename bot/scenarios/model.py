@@ -1,8 +1,12 @@
 """Scenario schema: the one definition used by the loader, validator, evaluator and trainer API.
 
-A scenario is a project brief, a Project Manager persona, a risk register and the answer key
-(the seeded flaws). Text fields may name risks as `{R3}`: variants renumber the rows, and the
-placeholder is rendered with the variant's id.
+A scenario is a brief, a persona (a Project Manager, or at manager level a senior stakeholder),
+the artefact they present and the answer key (the seeded flaws). The artefact is a risk register
+(rows R1..Rn; at manager level a portfolio register whose rows name their project) or a draft
+risk-management policy (clauses C1..Cn). Rows and clauses are the artefact's *items*: a flaw sits
+on one (or two, for a duplicate), or on none (a missing risk, a report-level gap). Text fields
+may name rows as `{R3}`: variants renumber the rows, and the placeholder is rendered with the
+variant's id; clauses keep their numbers.
 """
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ from typing import Dict, List, Optional
 
 from pydantic import BaseModel, Field, root_validator, validator
 
-from bot.taxonomy import FlawType
+from bot.taxonomy import FlawType, kind
 
 RISK_ID = re.compile(r"^R\d{1,2}$")
+CLAUSE_ID = re.compile(r"^C\d{1,2}$")
 SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,40}$")
-LEVELS = ("foundation", "practitioner", "advanced")  # easiest first
+LEVELS = ("foundation", "practitioner", "advanced", "manager")  # easiest first
+ARTEFACTS = ("register", "policy")
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 STRATEGIES = ("avoid", "reduce", "fallback", "transfer", "share", "accept", "none")
 
@@ -93,6 +99,7 @@ class Row(Strict):
     defences: Dict[FlawType, str] = Field(
         {}, description="what the PM says when this row is wrongly challenged for a flaw type"
     )
+    project: Optional[str] = Field(None, description="the project a portfolio register's row comes from")
 
     @validator("id")
     def _risk_id(cls, v: str) -> str:
@@ -114,9 +121,44 @@ class Row(Strict):
 
     def public(self) -> dict:
         """The contract's Row: what the learner sees."""
-        d = self.dict(exclude={"aliases", "defences"})
+        d = self.dict(exclude={"aliases", "defences"} | ({"project"} if self.project is None else set()))
         d["last_reviewed"] = self.last_reviewed.isoformat()
         return d
+
+
+class Clause(Strict):
+    """A numbered clause of a draft risk-management policy."""
+
+    id: str
+    title: str
+    text: str
+    aliases: List[str] = Field([], description="how learners may refer to it: 'the escalation bands'")
+    defences: Dict[FlawType, str] = Field(
+        {}, description="what the stakeholder says when this clause is wrongly challenged for a flaw type"
+    )
+
+    @validator("id")
+    def _clause_id(cls, v: str) -> str:
+        if not CLAUSE_ID.match(v):
+            raise ValueError("must look like C1, C2, ... C99")
+        return v
+
+    def public(self) -> dict:
+        """The contract's clause: what the learner sees."""
+        return {"id": self.id, "title": self.title, "text": self.text}
+
+
+class Objection(Strict):
+    """At manager level an accepted fix still has to be agreed: the stakeholder objects as a real
+    one would, and the learner's answer must meet it with a reason and a proportionate way forward."""
+
+    text: str = Field(..., description="the objection, in character")
+    accept: List[List[str]] = Field(
+        ..., min_items=1, description="keyword groups an answer that meets the objection has (as Fix.accept)"
+    )
+    model_answer: str
+    accepted_reply: str
+    rejected_reply: str
 
 
 class Fix(Strict):
@@ -133,6 +175,7 @@ class Fix(Strict):
     model_answer: str
     accepted_reply: str
     rejected_reply: str
+    objection: Optional[Objection] = None
 
 
 class Replies(Strict):
@@ -146,6 +189,7 @@ class Flaw(Strict):
     type: FlawType
     risk_id: Optional[str] = None
     other_risk_id: Optional[str] = None
+    clause_id: Optional[str] = None
     topic: str
     evidence: str = Field(..., description="where the brief shows the flaw")
     why_it_matters: Optional[str] = None
@@ -162,6 +206,18 @@ class Flaw(Strict):
     @root_validator(skip_on_failure=True)
     def _shape(cls, values: dict) -> dict:
         t, rid, other = values["type"], values.get("risk_id"), values.get("other_risk_id")
+        clause = values.get("clause_id")
+        if clause and (rid or other):
+            raise ValueError("a flaw sits on a clause or on rows, not both")
+        if kind(t).family == "process":
+            # On a clause, on a portfolio row, or on the artefact as a whole (named by keywords).
+            if other:
+                raise ValueError("only a duplicate flaw has other_risk_id")
+            if not (clause or rid or values.get("keywords")):
+                raise ValueError(f"a {t.value} flaw needs clause_id, risk_id or keywords naming what is missing")
+            return values
+        if clause:
+            raise ValueError(f"a {t.value} flaw is about register rows, not a clause")
         if t == FlawType.MISSING_RISK:
             if rid or other:
                 raise ValueError("a missing_risk flaw has no risk_id or other_risk_id")
@@ -176,9 +232,14 @@ class Flaw(Strict):
                 raise ValueError("only a duplicate flaw has other_risk_id")
         return values
 
+    @property
+    def at(self) -> Optional[str]:
+        """The item the flaw sits on: a row's or a clause's id (None for a missing risk)."""
+        return self.clause_id or self.risk_id
+
     def public(self, found: bool = False, fixed: bool = False) -> dict:
         """The contract's Flaw."""
-        return {
+        d = {
             "id": self.id,
             "type": self.type.value,
             "risk_id": self.risk_id,
@@ -187,6 +248,9 @@ class Flaw(Strict):
             "found": found,
             "fixed": fixed,
         }
+        if self.clause_id:
+            d["clause_id"] = self.clause_id
+        return d
 
 
 class Scenario(Strict):
@@ -199,8 +263,10 @@ class Scenario(Strict):
     escalation_route: str
     brief: Brief
     persona: Persona
+    artefact: str = Field("register", description="what is presented: " + ", ".join(ARTEFACTS))
     # "register" would shadow a pydantic method, so the field is `rows` and the file key "register".
-    rows: List[Row] = Field(..., alias="register", min_items=8, max_items=12)
+    rows: List[Row] = Field([], alias="register", max_items=16)
+    clauses: List[Clause] = Field([], max_items=16)
     flaws: List[Flaw] = Field(..., min_items=3)
 
     @validator("id")
@@ -215,9 +281,25 @@ class Scenario(Strict):
             raise ValueError(f"must be one of {', '.join(LEVELS)}")
         return v
 
+    @validator("artefact")
+    def _artefact(cls, v: str) -> str:
+        if v not in ARTEFACTS:
+            raise ValueError(f"must be one of {', '.join(ARTEFACTS)}")
+        return v
+
     @root_validator(skip_on_failure=True)
     def _references(cls, values: dict) -> dict:
-        ids = [r.id for r in values["rows"]]
+        artefact, rows, clauses = values["artefact"], values["rows"], values["clauses"]
+        if artefact == "register" and not 8 <= len(rows) <= (16 if values["level"] == "manager" else 12):
+            raise ValueError("register: a register scenario has 8-12 rows (up to 16 at manager level)")
+        if artefact == "policy" and not 12 <= len(clauses) <= 16:
+            raise ValueError("clauses: a draft policy has 12-16 clauses")
+        if artefact == "register" and clauses:
+            raise ValueError("clauses: only a policy scenario has clauses")
+        clause_ids = [c.id for c in clauses]
+        if len(set(clause_ids)) != len(clause_ids):
+            raise ValueError("clauses: clause ids must be unique")
+        ids = [r.id for r in rows]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"register: risk ids repeated: {', '.join(sorted(dupes))}")
@@ -228,10 +310,22 @@ class Scenario(Strict):
             for ref in (f.risk_id, f.other_risk_id):
                 if ref and ref not in ids:
                     raise ValueError(f"flaws: {f.id} names {ref}, which is not in the register")
+            if f.clause_id and f.clause_id not in clause_ids:
+                raise ValueError(f"flaws: {f.id} names {f.clause_id}, which is not a clause of the policy")
+            if kind(f.type).family == "process" and values["level"] != "manager":
+                raise ValueError(f"flaws: {f.id} is a process-design flaw: only manager scenarios have those")
         return values
 
     def row(self, risk_id: str) -> Row | None:
         return next((r for r in self.rows if r.id == risk_id), None)
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return next((c for c in self.clauses if c.id == clause_id), None)
+
+    @property
+    def items(self) -> list:
+        """What the learner challenges: the register's rows or the policy's clauses."""
+        return self.clauses if self.artefact == "policy" else self.rows
 
     def flaw(self, flaw_id: str) -> Flaw | None:
         return next((f for f in self.flaws if f.id == flaw_id), None)
