@@ -1,9 +1,9 @@
-"""How the brief, the register and progress read in a chat."""
+"""How the brief, the artefact (a register or a draft policy) and progress read in a chat."""
 from __future__ import annotations
 
 import re
 
-from bot.scenarios.model import Row, Scenario
+from bot.scenarios.model import Clause, Row, Scenario
 
 
 def start_payload(scenario_id: str, seed: int | None = None) -> str:
@@ -65,25 +65,40 @@ def brief_card(s: Scenario) -> str:
 
 
 def row_line(r: Row) -> str:
+    project = f" [{r.project}]" if r.project else ""
     return (
-        f"{r.id} {r.title} | P{r.probability} x I{r.impact} = {r.score} | Owner: {r.owner} | "
+        f"{r.id}{project} {r.title} | P{r.probability} x I{r.impact} = {r.score} | Owner: {r.owner} | "
         f"{r.response} | {r.status} | reviewed {r.last_reviewed:%d %b %Y}\n"
         f"   {r.description}\n   Actions: {r.actions}"
     )
 
 
+def clause_line(c: Clause) -> str:
+    return f"{c.id} {c.title}\n   {c.text}"
+
+
 def register_text(s: Scenario) -> str:
+    """The artefact the learner challenges: the register's rows or the draft policy's clauses."""
+    if s.artefact == "policy":
+        head = f"{s.brief.project} (as of {s.as_of:%d %b %Y})"
+        return "\n".join([head, *[clause_line(c) for c in s.clauses]])
     head = f"Risk register: {s.brief.project} (as of {s.as_of:%d %b %Y})"
     return "\n".join([head, *[row_line(r) for r in s.rows]])
 
 
 def register_data(s: Scenario) -> dict:
-    return {
-        "register": [r.public() for r in s.rows],
-        "tolerance": s.tolerance,
-        "as_of": s.as_of.isoformat(),
-    }
+    data = {"tolerance": s.tolerance, "as_of": s.as_of.isoformat()}
+    if s.artefact == "policy":
+        return {"clauses": [c.public() for c in s.clauses], **data}
+    return {"register": [r.public() for r in s.rows], **data}
 
+
+HOW_TO_PLAY_MANAGER = (
+    "You're the PMO manager. Challenge anything in this draft that won't work: name the part "
+    "(\"C4\", \"clause 7\", \"the escalation bands\", or a row) and say what's wrong and why; when "
+    "it's conceded, propose the fix, then get it agreed: expect objections, and answer them with a "
+    "reason and a proportionate way forward. \"hint\", \"progress\", \"brief\" and \"finish\" do what they say."
+)
 
 HOW_TO_PLAY = (
     "You're the PMO. Challenge anything in the PM's register that isn't right: name the risk "

@@ -103,7 +103,7 @@ class Tutor:
         seed = seed if seed is not None else random_seed()
         s = variant(scenario_id, seed)
         replies = [
-            tutor(f"Scenario: {s.title}. {show.HOW_TO_PLAY}"),
+            tutor(f"Scenario: {s.title}. {show.HOW_TO_PLAY_MANAGER if s.level == 'manager' else show.HOW_TO_PLAY}"),
             tutor(show.brief_card(s)),
             Reply("pm", s.persona.opening),
             Reply("pm", show.register_text(s), data=show.register_data(s)),

@@ -136,6 +136,82 @@ _CUES: dict[T, list[str]] = {
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
     ],
+    # -- process design (PMO-manager level) -----------------------------------------------------
+    T.APPETITE_WITHOUT_TOLERANCE: [
+        r"\btolerances?\b.{0,60}\b(missing|none|no|absent|undefined|not (set|defined|stated|given))\b",
+        r"\b(no|without|missing|lacks?|lacking|where are the) (measurable |numeric |clear )?tolerances?\b",
+        r"\bappetite\b.{0,80}\b(in words|just words|only words|a word|one word|adjective|not measurable|unmeasurable|can'?t (be )?measure|by category|per category)\b",
+        r"\b(outside|within|beyond) (our |the )?appetite\b.{0,60}\b(how|who|tell|know)\b",
+        r"\b(how|who) (will|would|can|could) (anyone|a pm|pms|we|they|you) (know|tell)\b.{0,60}\bappetite\b",
+        r"\bappetite\b.{0,40}\b(meaningless|vague|not testable|untestable)\b",
+    ],
+    T.ESCALATION_GAP: [
+        r"\b(bands?|thresholds?|ranges?)\b.{0,60}\b(overlap|gap|gaps|both|neither|double)\b",
+        r"\boverlap(ping)? (bands?|thresholds?|ranges?)\b", r"\bin both (the )?\w+ and\b",
+        r"\b(no|without a?|missing) (time ?limit|timescale|deadline|receiving body|route)\b",
+        r"\bescalat\w*\b.{0,60}\b(to whom|who (gets|receives|decides)|nowhere|no route|skips?|gap|by when)\b",
+        r"\b(falls?|fall) (between|through) (the )?(gap|bands|tiers|cracks)\b", r"\bskip(s|ped)? a tier\b",
+        r"\b(both|two|either)\b.{0,40}\bbands?\b", r"\b(no|doesn'?t have an?|without an?|there is no|have no|has no) (programme|program|receiving) board\b",
+        r"\bwho (gets|receives|takes) (it|them)\b", r"\bnobody (to )?escalate to\b",
+    ],
+    T.OWNERSHIP_UNCLEAR: [
+        r"\b(pm|project manager)s? (owns?|own all|owning) (all|every|each)\b", r"\bby default\b",
+        r"\bowner (and|vs|versus|or) actionee\b", r"\bactionee\b.{0,40}\bowner\b",
+        r"\bowner\b.{0,60}\b(authority|can act|able to act|whoever can)\b",
+        r"\b(all|every) risks? (are |is )?owned by\b",
+    ],
+    T.PMO_CONFLICT: [
+        r"\bpmo\b.{0,60}\b(owns?|owner|owning|decides?|decision|marks? its own|self-?assur|certif|approves?)\b",
+        r"\b(owns?|owner|owning)\b.{0,40}\b(pmo|portfolio office)\b", r"\bmark(ing)? (its|their) own homework\b",
+        r"\bwho (challenges|assures|checks) (them|it|the pmo)\b", r"\b(second|2nd) line\b", r"\bthree lines\b",
+        r"\bindependen(t|ce)\b.{0,40}\b(challenge|assurance|pmo)\b",
+    ],
+    T.SCORING_INCONSISTENT: [
+        r"\b(amber|red|green)\b.{0,60}\b(amber|red|green)\b", r"\b(4|5|four|five) ?(x|by) ?(4|5|four|five)\b.{0,40}\bscale\b",
+        r"\b(different|inconsistent|incompatible|their own|its own|supplier'?s) (matrix|matrices|scales?|scoring)\b",
+        r"\bscales?\b.{0,40}\b(undefined|not defined|no definitions?|descriptors?|not comparable|mixed)\b",
+        r"\b(rag|bands?)\b.{0,40}\b(inconsistent|contradict|don'?t match|doesn'?t match|out of line|backwards)\b",
+        r"\bsame score\b.{0,40}\bdifferent colou?r\b", r"\b4x4\b|\b4 x 4 (matrix|scale|grid)\b",
+    ],
+    T.UNIFORM_REVIEW_CADENCE: [
+        r"\b(same|one|single|uniform) (review )?(frequency|cadence|cycle)\b",
+        r"\b(all|every) (risks?|registers?)\b.{0,40}\b(monthly|quarterly|same)\b",
+        r"\b(wait|waits|waiting) for the (monthly|quarterly|next) (review|meeting)\b",
+        r"\b(no|without) (event )?triggers?\b", r"\bproximity\b.{0,40}\b(review|cadence|frequency)\b",
+        r"\b(review|cadence|frequency)\b.{0,40}\b(proximity|severity|velocity|red risks?)\b",
+    ],
+    T.THREATS_ONLY: [
+        r"\bopportunit(y|ies)\b", r"\b(positive|upside) risks?\b", r"\bthreats? only\b", r"\bonly threats\b",
+        r"\b(exploit|enhance)\b", r"\bupside\b",
+    ],
+    T.TEMPLATE_GAPS: [
+        r"\btemplate\b.{0,80}\b(no|missing|lacks?|without|doesn'?t have|hasn'?t got)\b",
+        r"\b(no|missing|without a?) (column|field)s? for\b", r"\b(inherent|residual|target) (score|rating)\b",
+        r"\b(no|without|missing) (proximity|trigger|cause)\b", r"\bcause[- ]event[- ]effect\b.{0,40}\b(template|field|column)\b",
+    ],
+    T.REPORTING_WITHOUT_INSIGHT: [
+        r"\btop[- ]?(n|5|10|ten|five|twenty)\b", r"\b(no|without|missing|doesn'?t show) (a )?(trend|movement|direction)\b",
+        r"\btrend\b", r"\b(against|compared? (with|to)|versus) (the )?appetite\b", r"\b(snapshot|list of the worst)\b",
+        r"\b(no|without) (decisions?|asks?) (requested|asked|for the board)\b", r"\bemerging risks?\b",
+        r"\b(getting worse|rising|increasing)\b.{0,40}\b(see|tell|know|show)\b",
+    ],
+    T.NO_AGGREGATION: [
+        r"\b(common|shared) (cause|supplier|contractor|dependency)\b", r"\bcross[- ](project|cutting|portfolio)\b",
+        r"\baggregat", r"\b(combined|total|overall) (exposure|picture)\b", r"\b(three|two|several|all) projects\b.{0,60}\b(same|share|shared)\b",
+        r"\bsame (supplier|contractor|cause)\b", r"\binterdependenc", r"\bportfolio[- ]level (view|owner|register|risk)\b",
+        r"\bnever (linked|joined up|combined)\b", r"\bjoin(ed)? (them |it )?up\b",
+    ],
+    T.BLAME_CULTURE: [
+        r"\bblame\b", r"\bpunish", r"\bperformance (matter|issue|management)\b", r"\bdisciplin",
+        r"\b(red|raising|reporting)\b.{0,60}\b(failure|failing|hide|hidden|bury|sit on|afraid|scared|penal)",
+        r"\bnobody (will|would) (report|raise)\b", r"\b(hide|bury|sit on) (bad news|risks?)\b",
+        r"\bonly (raise|report)\b.{0,40}\b(once|when|after)\b", r"\bcultur",
+    ],
+    T.NO_LEARNING_LOOP: [
+        r"\blessons?\b", r"\blearn(ing|t|ed)?\b", r"\b(archived?|closed)\b.{0,60}\b(nothing|no review|no lesson|without)\b",
+        r"\b(feed|fed) (it |them )?back\b", r"\bpost[- ](project|implementation|closure) review\b",
+        r"\b(review|reviewing) (of )?(the )?(process|policy|framework) itself\b", r"\bsame (mistakes?|failures?)\b",
+    ],
 }
 
 CUES: dict[T, list[re.Pattern]] = {t: [re.compile(p) for p in ps] for t, ps in _CUES.items()}

@@ -11,6 +11,7 @@ from bot.taxonomy import kind
 POINTS_FOUND = 10
 POINTS_FOUND_AFTER_ANSWER = 3  # found only after the tutor gave it away
 POINTS_FIXED = 5
+POINTS_AGREED = 5  # manager level: the fix agreed past the stakeholder's objection
 PENALTY_FALSE = 3
 PENALTY_HINT = {1: 1, 2: 2, 3: 0}  # the answer's cost is the lost credit
 CRAFT_POINTS = 10
@@ -106,15 +107,19 @@ def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], h
     points = (
         sum(POINTS_FOUND_AFTER_ANSWER if f.id in state.revealed else POINTS_FOUND for f in found)
         + POINTS_FIXED * len([f for f in fixed if f.id not in state.fix_given])
+        + POINTS_AGREED * len([f for f in fixed if f.id in state.agreed])
         - PENALTY_FALSE * len(false)
         - sum(PENALTY_HINT[level] for level in hint_levels)
         + round(CRAFT_POINTS * craft)
     )
-    maximum = (POINTS_FOUND + POINTS_FIXED) * len(s.flaws) + CRAFT_POINTS
+    objecting = [f for f in s.flaws if f.fix.objection]
+    maximum = (POINTS_FOUND + POINTS_FIXED) * len(s.flaws) + POINTS_AGREED * len(objecting) + CRAFT_POINTS
     points = max(points, 0)
     return {
         "found": len(found),
         "fixed": len(fixed),
+        **({"agreed": len([f for f in fixed if f.id in state.agreed]), "objections": len(objecting)}
+           if objecting else {}),
         "total": len(s.flaws),
         "false_challenges": len(false),
         "hints": len(hint_levels),
@@ -123,6 +128,17 @@ def score(s: Scenario, state: SessionState, challenges: list[ChallengeRecord], h
         "max_points": maximum,
         "percent": round(100 * points / maximum),
     }
+
+
+def _agreement(f, state: SessionState) -> str:
+    """How the fix fared against the stakeholder's objection (manager level)."""
+    objection = f.fix.objection
+    if objection is None:
+        return ""
+    if f.id in state.agreed:
+        return ", and agreed: you met the objection with a reason and a proportionate way forward"
+    return (f", but not yet agreed: the objection was \"{objection.text}\" One answer that meets it: "
+            f"{objection.model_answer}")
 
 
 def _craft_feedback(challenges: list[ChallengeRecord]) -> list[str]:
@@ -173,6 +189,7 @@ def debrief(
         for f in found:
             if f.id in state.fixed:
                 status = "fixed once the tutor gave the fix" if f.id in state.fix_given else "fixed"
+                status += _agreement(f, state)
             else:
                 status = f"not fixed (a fix: {f.fix.model_answer})"
             given = " (after the tutor gave it away)" if f.id in state.revealed else ""
@@ -181,8 +198,9 @@ def debrief(
         out.append("Missed:")
         for f in missed:
             why = f.why_it_matters or kind(f.type).why_it_matters
-            out.append(f"- {where(f)}: {kind(f.type).label}. {f.evidence} Why it matters: {why} "
-                       f"You could have said: \"{model_challenge(f)}\"")
+            basis = f" (The practice behind it: {kind(f.type).reference}.)" if kind(f.type).reference else ""
+            out.append(f"- {where(f)}: {kind(f.type).label}. {f.evidence} Why it matters: {why}{basis} "
+                       f"You could have said: \"{model_challenge(f)}\" And a fix: {f.fix.model_answer}")
     false = [c for c in challenges if c.verdict == Verdict.FALSE]
     if false:
         out.append(
@@ -215,9 +233,14 @@ def next_step(done: Scenario, percent: int, scenarios: list[Scenario]) -> tuple[
     same = [x for x in scenarios if x.id == done.id]
     if percent >= READY and harder:
         nxt = min(harder, key=lambda x: LEVEL_ORDER[x.level])
-        return (f"{percent}% on a {done.level} scenario: you're ready for {nxt.title} ({nxt.level}). "
-                "Or replay this one with a new register:", [nxt, *same, *(x for x in others if x is not nxt)])
+        article = "an" if done.level[:1] in "aeiou" else "a"
+        return (f"{percent}% on {article} {done.level} scenario: you're ready for {nxt.title} ({nxt.level}). "
+                f"Or replay this one{_new_register(done)}:", [nxt, *same, *(x for x in others if x is not nxt)])
     if percent < AGAIN:
-        return ("Try this project again with a new register (the same flaws, shuffled and renumbered) "
-                "before moving on, or pick another scenario:", [*same, *others])
-    return "Try another scenario, or the same one with a new register:", [*others, *same]
+        again = (" with a new register (the same flaws, shuffled and renumbered)" if done.rows else "")
+        return (f"Try this project again{again} before moving on, or pick another scenario:", [*same, *others])
+    return f"Try another scenario, or the same one{_new_register(done)}:", [*others, *same]
+
+
+def _new_register(done: Scenario) -> str:
+    return " with a new register" if done.rows else ""

@@ -1,13 +1,19 @@
-"""What the PM says, from the register's own facts, when a challenge has nothing behind it."""
+"""What the PM (or, at manager level, the stakeholder) says, from the artefact's own facts, when a
+challenge has nothing behind it."""
 from __future__ import annotations
 
-from bot.scenarios.model import Row, Scenario
+from bot.scenarios.model import Clause, Row, Scenario
 from bot.taxonomy import FlawType as T
+from bot.taxonomy import kind
 
 
 def defend(s: Scenario, row: Row, t: T, refs: list[str]) -> str:
     if t in row.defences:
         return row.defences[t]
+    if kind(t).family == "process":
+        return (f"I don't see a {kind(t).label} problem in {row.id}: \"{row.title}\" comes from "
+                f"{row.project or 'the project'}, scored {row.probability} x {row.impact} = {row.score}, owned by "
+                f"{row.owner}. What makes you say so?")
     p, i = row.probability, row.impact
     generic = {
         T.NOT_A_RISK: f"{row.id} hasn't happened. It's uncertain, which is why it's on the risk "
@@ -44,3 +50,18 @@ NO_MISSING = (
     "I think the register covers what's in the brief. If you think something's missing, "
     "tell me what the risk is and why it could happen here."
 )
+
+
+def defend_clause(clause: Clause, t: T) -> str:
+    """A sound clause, wrongly challenged: its own defence, or what it says."""
+    if t in clause.defences:
+        return clause.defences[t]
+    return (f"I think {clause.id} covers that as drafted: \"{clause.text}\" What would go wrong in practice?")
+
+
+def about_clause(clause: Clause, t: T | None = None) -> str:
+    """A question about a clause: the reasoning behind it when the question touches a defended
+    point, else what it says."""
+    if t is not None and t in clause.defences:
+        return clause.defences[t]
+    return f"{clause.id}, {clause.title}: \"{clause.text}\""

@@ -29,6 +29,7 @@ from bot.evaluation.fixes import (
     fix_accepted,
     fix_question,
     is_proposal,
+    meets_objection,
     mentions_missing,
     says_what_to_do,
     split_by_fix,
@@ -91,6 +92,11 @@ class Evaluator:
             if after is None or not (after.is_question or (after.risk_ids or but) and after.types and asserts_flaw(after)):
                 return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
             reading = after
+        pending = state.open_objections({f.id for f in self.s.flaws if f.fix.objection})
+        if pending:
+            answered = self._objection(state, reading, self.s.flaw(pending[0]))
+            if answered is not None:
+                return Outcome(answered[0], answered[1], withdraw_previous=withdraw)
         judged, replies, rest = self._fixes(state, reading)
         if rest is not None:
             more = self._point(state, rest)
@@ -174,7 +180,8 @@ class Evaluator:
         if not open_flaws:
             return [], [], reading
         text = reading.text
-        missing = [f for f in open_flaws if f.type == T.MISSING_RISK and mentions_missing(f, text)]
+        # Fixes for flaws on no item (a missing risk, a report-level gap) are found by their words.
+        missing = [f for f in open_flaws if f.at is None and mentions_missing(f, text)]
         positions = risk_positions(text, self.s)
         parts, others = split_missing(text, positions, missing)
         parts = [p for p in split_by_fix(others, positions, open_flaws) if p.text.strip()] + parts
@@ -183,15 +190,15 @@ class Evaluator:
             named = [Part(f, text) for f in missing]
         asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
         strong = self._named(text) | {rid for _, rid in described_rows(text, self.s)}
-        if asked and not strong & {r for p in named for r in (p.flaw.risk_id, p.flaw.other_risk_id)} \
+        if asked and not strong & {r for p in named for r in (p.flaw.at, p.flaw.other_risk_id)} \
                 and any(fix_accepted(f, text) for f in asked if f):
             named = []  # the answer to the PM's question; rows it mentions are its arguments
         # Two open fixes on one row ("the training row reviewed this week... the backfill action
         # moved to David Kerr") are both tried on that row's words.
         expanded: dict[tuple[str, str], Part] = {}
         for p in named:
-            for f in [p.flaw] + [g for g in open_flaws if g is not p.flaw and g.type != T.MISSING_RISK
-                                 and {g.risk_id, g.other_risk_id} & {p.flaw.risk_id, p.flaw.other_risk_id} - {None}]:
+            for f in [p.flaw] + [g for g in open_flaws if g is not p.flaw and g.at is not None
+                                 and {g.at, g.other_risk_id} & {p.flaw.at, p.flaw.other_risk_id} - {None}]:
                 expanded.setdefault((f.id, p.text), Part(f, p.text))
         named = list(expanded.values())
         if not named:
@@ -218,7 +225,7 @@ class Evaluator:
             new = [f for f in self._candidates(sub, sub.risk_ids, list(sub.types)) if f.id not in state.found]
             for f in new:
                 state.find(f.id)
-                judged.append(Judgement(Verdict.HIT, f.id, f.risk_id, f.type))
+                judged.append(Judgement(Verdict.HIT, f.id, f.at, f.type))
             replies += self._concede(state, new, sub)
         if not judged:
             return [], [], reading
@@ -246,7 +253,7 @@ class Evaluator:
             return None, []  # a new, different point about the same row
         ask = fix_question(flaw)
         return (
-            Judgement(Verdict.REPEAT, flaw.id, flaw.risk_id, flaw.type),
+            Judgement(Verdict.REPEAT, flaw.id, flaw.at, flaw.type),
             [Reply("pm", f"We're agreed on that one. {ask}")],
         )
 
@@ -285,7 +292,39 @@ class Evaluator:
 
     def _accept(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
         state.fixed.add(flaw.id)
-        return Judgement(Verdict.FIX_ACCEPTED, flaw.id, flaw.risk_id, flaw.type), [Reply("pm", flaw.fix.accepted_reply)]
+        return Judgement(Verdict.FIX_ACCEPTED, flaw.id, flaw.at, flaw.type), self._accepted(flaw)
+
+    @staticmethod
+    def _accepted(flaw: Flaw) -> list[Reply]:
+        """The PM takes the fix; at manager level the stakeholder then raises the objection a real
+        one would, and the fix has to be agreed past it."""
+        replies = [Reply("pm", flaw.fix.accepted_reply)]
+        if flaw.fix.objection:
+            replies.append(Reply("pm", flaw.fix.objection.text))
+        return replies
+
+    def _objection(self, state: SessionState, reading: Reading, flaw: Flaw):
+        """The learner's answer to the stakeholder's objection to an agreed fix, or (None) a
+        message about something else: the objection then waits, like an open fix."""
+        text = reading.text
+        if meets_objection(flaw, text):
+            state.agreed.add(flaw.id)
+            return [Judgement(Verdict.AGREED, flaw.id, flaw.at, flaw.type)], [
+                Reply("pm", flaw.fix.objection.accepted_reply)]
+        elsewhere = self._named(text) - {flaw.at, flaw.other_risk_id}
+        other_fix = any(fix_accepted(self.s.flaw(f), text) for f in state.open_fixes if self.s.flaw(f))
+        if (elsewhere and reading.types) or other_fix or self._credits_new_flaw(state, reading) or (
+                reading.is_question and not is_proposal(text, sure_intent(reading))):
+            return None
+        state.apply(Verdict.NOT_AGREED.value, flaw.id)
+        replies = [Reply("pm", flaw.fix.objection.rejected_reply)]
+        if flaw.id in state.unagreed:
+            replies.append(Reply(
+                "tutor",
+                f"One way to get {where(flaw)} agreed: {flaw.fix.objection.model_answer} The fix stands; "
+                "carry on with the rest of the draft whenever you're ready.",
+            ))
+        return [Judgement(Verdict.NOT_AGREED, flaw.id, flaw.at, flaw.type)], replies
 
     def _reject(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
         state.apply(Verdict.FIX_REJECTED.value, flaw.id)
@@ -297,7 +336,7 @@ class Evaluator:
                 "It stays open: put it to him in your own words whenever you like (it no longer "
                 "scores), or carry on challenging the register.",
             ))
-        return Judgement(Verdict.FIX_REJECTED, flaw.id, flaw.risk_id, flaw.type), replies
+        return Judgement(Verdict.FIX_REJECTED, flaw.id, flaw.at, flaw.type), replies
 
     def _raises_missing_risk(self, state: SessionState, text: str) -> list[str]:
         """Sentences that say an unfound risk is missing, not just use its words in an argument."""
@@ -338,7 +377,7 @@ class Evaluator:
         elif not refs and types and not reading.is_question:
             # "It should be 12, so 3 x 4 = 12": still about the flaw the last turn was about.
             recent = [self.s.flaw(f) for f in state.recent]
-            refs = [r for f in recent if f and f.type in types for r in (f.risk_id, f.other_risk_id) if r]
+            refs = [r for f in recent if f and f.type in types for r in (f.at, f.other_risk_id) if r]
 
         judged: list[Judgement] = []
         replies: list[Reply] = []
@@ -347,16 +386,16 @@ class Evaluator:
             if any(j.flaw_id == flaw.id for j in judged):
                 continue
             if flaw.id in state.found:
-                judged.append(Judgement(Verdict.REPEAT, flaw.id, flaw.risk_id, flaw.type))
+                judged.append(Judgement(Verdict.REPEAT, flaw.id, flaw.at, flaw.type))
                 replies.append(Reply("pm", flaw.replies.repeat or self._repeat(state, flaw)))
                 continue
             state.find(flaw.id)
-            judged.append(Judgement(Verdict.HIT, flaw.id, flaw.risk_id, flaw.type))
+            judged.append(Judgement(Verdict.HIT, flaw.id, flaw.at, flaw.type))
             new.append(flaw)
         if judged:
             state.focus_risk = None
             replies = self._concede(state, new, reading) + replies
-            judged += [Judgement(Verdict.FIX_ACCEPTED, f.id, f.risk_id, f.type) for f in new if f.id in state.fixed]
+            judged += [Judgement(Verdict.FIX_ACCEPTED, f.id, f.at, f.type) for f in new if f.id in state.fixed]
             return Outcome(judged, replies)
         return self._no_credit(state, reading, refs, types)
 
@@ -375,7 +414,7 @@ class Evaluator:
                 replies.append(Reply("pm", flaw.replies.hit))
             if fixed_now:
                 state.fixed.add(flaw.id)
-                replies.append(Reply("pm", flaw.fix.accepted_reply))
+                replies += self._accepted(flaw)
             else:
                 waiting.append(flaw)
         if len(new) > 1 and waiting:
@@ -387,9 +426,9 @@ class Evaluator:
         """The sentences about one of several points: from the one naming its row (or the missing
         risk) up to one about another of the points."""
         def about(f: Flaw, x: str) -> bool:
-            if f.type == T.MISSING_RISK:
+            if f.at is None:
                 return mentions_missing(f, x)
-            return bool(self._named(x) & {f.risk_id, f.other_risk_id})
+            return bool(self._named(x) & {f.at, f.other_risk_id})
 
         out, on = [], False
         for x in sentences(text):
@@ -412,12 +451,16 @@ class Evaluator:
                 raised = T.MISSING_RISK in challenge_cue_scores(reading.text) or not (set(refs) & self._named(reading.text))
                 if mentions_missing(flaw, reading.text) and raised and (types or reading.is_challenge):
                     out.append(flaw)
-            elif flaw.type == T.DUPLICATE:
-                if T.DUPLICATE in types and flaw.risk_id in refs and flaw.other_risk_id in refs:
+            elif flaw.at is None:
+                # A gap in a report or policy as a whole ("the report shows no trend"): its words.
+                if flaw.type in types and mentions_missing(flaw, reading.text):
                     out.append(flaw)
-            elif flaw.risk_id in refs and flaw.type in types:
+            elif flaw.type == T.DUPLICATE:
+                if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:
+                    out.append(flaw)
+            elif flaw.at in refs and flaw.type in types:
                 out.append(flaw)
-            elif flaw.type == T.UNDERRATED and flaw.risk_id in refs and rates_higher(reading.text, self.s.row(flaw.risk_id)):
+            elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
         return out
 
@@ -435,7 +478,7 @@ class Evaluator:
         if refs and not types:
             ref = refs[0]
             state.focus_risk = ref
-            on_risk = [f for f in unfound if ref in (f.risk_id, f.other_risk_id)]
+            on_risk = [f for f in unfound if ref in (f.at, f.other_risk_id)]
             if asking:
                 return self._say(Verdict.QUESTION, answer_question(self.s, reading), ref)
             if on_risk:
@@ -469,13 +512,21 @@ class Evaluator:
         if types and refs:
             ref, t = refs[0], types[0]
             if t == T.DUPLICATE and len(refs) == 1:
-                pair = [f for f in unfound if f.type == T.DUPLICATE and ref in (f.risk_id, f.other_risk_id)]
+                pair = [f for f in unfound if f.type == T.DUPLICATE and ref in (f.at, f.other_risk_id)]
                 if pair:
                     return self._say(Verdict.PARTIAL, pair[0].replies.partial, ref, t)
                 # A duplicate takes two rows: with one named, ask which, don't charge.
                 return self._say(Verdict.UNCLEAR, f"Which row do you think {ref} duplicates?", ref)
             state.focus_risk = None
             row = self.s.row(ref)
+            clause = self.s.clause(ref)
+            if clause is not None:
+                if asking:
+                    return self._say(Verdict.QUESTION, defences.about_clause(clause, t), ref)
+                if not asserts_flaw(reading) or not self._supported(reading, t):
+                    return self._say(Verdict.UNCLEAR, f"I'm not sure I follow what's wrong with {ref}. What "
+                                     "would go wrong in practice if we adopted it as drafted?", ref)
+                return self._say(Verdict.FALSE, defences.defend_clause(clause, t), ref, t)
             if t == T.SCORE_MISMATCH and row.score == row.probability * row.impact and rates_higher(reading.text, row):
                 t = T.UNDERRATED  # the sum is right: the point is that the rating is too low
             if t == T.CLOSED_WITHOUT_REASON and row.status != "closed" and not _CLOSING.search(reading.text):

@@ -115,6 +115,20 @@ def fix_accepted(flaw: Flaw, text: str) -> bool:
     groups = flaw.fix.accept
     if flaw.type == T.DUPLICATE and _keeps(flaw, text):
         groups = groups[:1]  # "merge R8 into R5": the row kept brings its owner, so none need be named
+    return _has_every(groups, low)
+
+
+def meets_objection(flaw: Flaw, text: str) -> bool:
+    """An answer to the stakeholder's objection that touches every group of its terms: a reason
+    and a proportionate way forward."""
+    objection = flaw.fix.objection
+    if objection is None:
+        return False
+    low = RISK_REF.sub(" ", text).lower()
+    return _has_every(objection.accept, low + " " + _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low))
+
+
+def _has_every(groups: list[list[str]], low: str) -> bool:
     return all(any(_term(word).search(low) for word in group) for group in groups)
 
 
@@ -145,9 +159,11 @@ def where(flaw: Flaw, spoken: bool = True) -> str:
     conversation ("the main contractor insolvency risk") or as the tutor lists it."""
     if flaw.type == T.MISSING_RISK:
         return f"the {flaw.topic} risk" if spoken else f"a missing risk ({flaw.topic})"
+    if flaw.at is None:  # a gap in the report or policy as a whole
+        return f"the {flaw.topic}" if spoken else flaw.topic
     if flaw.other_risk_id:
         return f"{flaw.risk_id} and {flaw.other_risk_id}"
-    return flaw.risk_id
+    return flaw.at
 
 
 @dataclass
@@ -176,7 +192,7 @@ def split_by_fix(text: str, positions: list[tuple[int, str, bool]], open_flaws: 
     first row named goes with it; rows named only by an alias don't cut (they are arguments)."""
     row_flaw = {}
     for f in open_flaws:
-        for rid in (f.risk_id, f.other_risk_id):
+        for rid in (f.at, f.other_risk_id):
             if rid:
                 row_flaw.setdefault(rid, f)
     cuts: list[tuple[int, Flaw | None]] = []

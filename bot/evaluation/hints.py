@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from bot.evaluation.fixes import where as spoken_where
 from bot.evaluation.state import SessionState
 from bot.scenarios.model import Flaw, Scenario
-from bot.taxonomy import FlawType, kind
+from bot.taxonomy import kind
 
 LADDER = ("nudge", "pointer", "answer")
 
@@ -49,12 +49,16 @@ def next_hint(s: Scenario, state: SessionState) -> Hint | None:
 def waiting_for_fixes(s: Scenario, state: SessionState) -> str:
     """The found flaws still waiting for a fix, by name, so a learner can go back to them."""
     waiting = [s.flaw(f) for f in state.open_fixes if s.flaw(f) is not None]
-    if not waiting:
-        return ""
-    names = "; ".join(where(f) if f.type == FlawType.MISSING_RISK else f"{where(f)} ({kind(f.type).label})"
-                      for f in waiting)
-    return (f"Waiting for your fix: {names}. Name the risk and say how you'd put it right, "
-            "in any order.")
+    objected = [s.flaw(f) for f in state.open_objections({f.id for f in s.flaws if f.fix.objection})]
+    out = []
+    if waiting:
+        names = "; ".join(where(f) if f.at is None else f"{where(f)} ({kind(f.type).label})" for f in waiting)
+        thing = "risk" if s.artefact == "register" else "clause"
+        out.append(f"Waiting for your fix: {names}. Name the {thing} and say how you'd put it right, in any order.")
+    if objected:
+        out.append(f"Not yet agreed: {'; '.join(where(f) for f in objected if f)}. Answer the objection with a "
+                   "reason and a proportionate way forward.")
+    return " ".join(out)
 
 
 def no_more_hints(s: Scenario, state: SessionState) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from bot.evaluation.defences import about_clause
 from bot.evaluation.reading import Reading
 from bot.nlp.patterns import RISK_REF
 from bot.scenarios.model import Person, Row, Scenario
@@ -148,7 +149,8 @@ def answer_question(s: Scenario, reading: Reading) -> str:
     low = reading.low
     best = best_fact(s, low)
     if reading.risk_ids and (best is None or _about_the_register(reading, low)):
-        return " ".join(_reasons_or_row(s.row(r), low) for r in reading.risk_ids[:2])
+        return " ".join(_reasons_or_row(s.row(r), low) if s.row(r) else about_clause(s.clause(r))
+                        for r in reading.risk_ids[:2])
     words = set(_WORD.findall(low))
     if best:
         return best

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
-from bot.nlp.patterns import RISK_REF, number_value
+from bot.nlp.patterns import CLAUSE_REF, RISK_REF, number_value
 from bot.scenarios.model import Scenario
-from bot.taxonomy import FlawType, type_for_intent
+from bot.taxonomy import PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
+
+PROCESS, REGISTER, ALL_TYPES = frozenset(PROCESS_TYPES), frozenset(REGISTER_TYPES), frozenset(FlawType)
 
 # Below this the model's intent is a hint among others, not the answer.
 CONFIDENT = 0.6
@@ -113,10 +115,14 @@ def _vocabulary(rows: tuple) -> dict[str, set[str]]:
     return {rid: set(_words(title + " " + " ".join(aliases))) - _NOT_DESCRIPTIVE for rid, title, aliases in rows}
 
 
+def _item_vocabulary(scenario: Scenario) -> dict[str, set[str]]:
+    return _vocabulary(tuple((item.id, item.title, tuple(item.aliases)) for item in scenario.items))
+
+
 def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     """Risks named by what they are about: "the interface risk" -> the row whose title or
     aliases carry those words, when one row clearly fits better than any other."""
-    vocab = _vocabulary(tuple((row.id, row.title, tuple(row.aliases)) for row in scenario.rows))
+    vocab = _item_vocabulary(scenario)
     hits = []
     for m in _DESCRIBED.finditer(text.lower()):
         said = _words(m.group(1))
@@ -136,7 +142,7 @@ _OWNERS_ROW = re.compile(r"\b([A-Z][a-z]+)['\u2019]s ((?:[\w-]+ ){0,3}?)" + _RIS
 
 
 def rows_by_owner(text: str, scenario: Scenario) -> list[tuple[int, str]]:
-    vocab = _vocabulary(tuple((row.id, row.title, tuple(row.aliases)) for row in scenario.rows))
+    vocab = _item_vocabulary(scenario)
     hits = []
     for m in _OWNERS_ROW.finditer(text):
         name = m.group(1).lower()
@@ -154,12 +160,19 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
 
     Risks are named by id/number ("R4", "risk four", "#4", "risks 7 and 10") or by what they are
     about (an alias, or words of the row's title: "the interface risk")."""
-    ids = {r.id for r in scenario.rows}
+    ids = {item.id for item in scenario.items}
     explicit: list[tuple[int, str]] = []
     for m in RISK_REF.finditer(text):
         n = number_value(next(g for g in m.groups() if g))
         if n is not None and f"R{n}" in ids:
             explicit.append((m.start(), f"R{n}"))
+        elif n is not None and not m.group(1) and f"C{n}" in ids:
+            explicit.append((m.start(), f"C{n}"))  # "number 4", "#4" in a policy: its clause
+    if scenario.clauses:
+        for m in CLAUSE_REF.finditer(text):
+            n = number_value(next(g for g in m.groups() if g))
+            if n is not None and f"C{n}" in ids:
+                explicit.append((m.start(), f"C{n}"))
     for m in _LIST_TAIL.finditer(text):
         for n in re.finditer(r"\d{1,2}", m.group(0)):
             if f"R{int(n.group())}" in ids:
@@ -168,12 +181,12 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
     low = text.lower()
     # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
     # precise as its id.
-    for row in scenario.rows:
+    for row in scenario.items:
         m = _alias_pattern(row.title).search(low)
         if m:
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
-    for row in scenario.rows:
+    for row in scenario.items:
         for alias in row.aliases:
             m = _alias_pattern(alias).search(low)
             if m:
@@ -199,18 +212,28 @@ def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
     return ordered
 
 
+def types_in_play(scenario: Scenario) -> frozenset[FlawType]:
+    """The flaw types a learner can raise here: a register's at analyst level, a policy's
+    process-design types, both for a portfolio register at manager level."""
+    if scenario.artefact == "policy":
+        return PROCESS
+    return ALL_TYPES if scenario.level == "manager" else REGISTER
+
+
 def read(
     text: str,
     scenario: Scenario,
     intent: str | None = None,
     confidence: float = 0.0,
 ) -> Reading:
-    cues = cue_scores(text)
+    allowed = types_in_play(scenario)
+    cues = {t: n for t, n in cue_scores(text).items() if t in allowed}
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
+    model_type = model_type if model_type in allowed else None
     if info_question(text):
         # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
         # a challenge intent with nothing in the words behind it is not the learner's point.
-        cues = challenge_cue_scores(text)
+        cues = {t: n for t, n in challenge_cue_scores(text).items() if t in allowed}
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     by_cue = sorted(cues, key=lambda t: -cues[t])

@@ -18,6 +18,9 @@ class Verdict(str, Enum):
     FIX_REJECTED = "fix_rejected"
     UNCLEAR = "unclear"  # not a challenge the PM can make sense of; does not count against
     WITHDRAWN = "withdrawn"  # a misread the learner corrected ("I didn't mean R7"): not a challenge
+    # Manager level: after an accepted fix the stakeholder objects; the learner's answer is judged.
+    AGREED = "agreed"  # the answer met the objection with a reason and a proportionate way forward
+    NOT_AGREED = "not_agreed"  # it did not (yet)
 
 
 # Verdicts that are challenges for scoring and craft (questions and fixes are not).
@@ -41,6 +44,9 @@ class SessionState:
     order: list[str] = field(default_factory=list)  # flaws in the order they were found
     # The learner's previous message (text, intent, confidence): a correction re-reads it.
     previous: Optional[tuple[str, Optional[str], float]] = None
+    agreed: set[str] = field(default_factory=set)  # fixes agreed past the stakeholder's objection
+    objection_attempts: dict[str, int] = field(default_factory=dict)  # answers that did not meet it
+    unagreed: set[str] = field(default_factory=set)  # objections the tutor answered after failed attempts
 
     def find(self, flaw_id: str) -> None:
         self.found.add(flaw_id)
@@ -59,6 +65,18 @@ class SessionState:
             self.fix_attempts[flaw_id] = self.fix_attempts.get(flaw_id, 0) + 1
             if self.fix_attempts[flaw_id] >= MAX_FIX_ATTEMPTS:
                 self.fix_given.add(flaw_id)
+        elif verdict == Verdict.AGREED.value:
+            self.agreed.add(flaw_id)
+        elif verdict == Verdict.NOT_AGREED.value and flaw_id not in self.agreed:
+            self.objection_attempts[flaw_id] = self.objection_attempts.get(flaw_id, 0) + 1
+            if self.objection_attempts[flaw_id] >= MAX_FIX_ATTEMPTS:
+                self.unagreed.add(flaw_id)
+
+    def open_objections(self, objecting: set[str]) -> list[str]:
+        """Fixes accepted but not yet agreed past the objection (`objecting`: the flaws whose fix
+        draws one), the most recent first."""
+        fixed = [f for f in reversed(self.order) if f in self.fixed]
+        return [f for f in fixed if f in objecting and f not in self.agreed and f not in self.unagreed]
 
     @property
     def open_fixes(self) -> list[str]:

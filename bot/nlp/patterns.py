@@ -19,6 +19,13 @@ RISK_REF = re.compile(
 )
 
 
+# A draft policy's clauses: "C4", "clause 4", "section four", "para 4", "§4"
+CLAUSE_REF = re.compile(
+    rf"(?<![\w#])(?:c\s?-?\s?(\d{{1,2}})|(?:clauses?|sections?|paras?|paragraphs?|\u00a7)\s*#?\s*({_NUM}))(?![\w])",
+    re.IGNORECASE,
+)
+
+
 def number_value(token: str) -> int | None:
     token = token.strip().lower()
     if token.isdigit():

@@ -48,6 +48,7 @@ def session_detail(db: DbSession, store: ProgressStore, s: Session) -> dict:
         "started_at": iso(s.started_at),
         "ended_at": iso(s.ended_at),
         "register": [r.public() for r in scenario.rows],
+        **({"clauses": [c.public() for c in scenario.clauses]} if scenario.artefact == "policy" else {}),
         "flaws": [f.public(f.id in state.found, f.id in state.fixed) for f in scenario.flaws],
         "challenges": [  # the effective verdict: a trainer's override wins over the evaluator's
             {

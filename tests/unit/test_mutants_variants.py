@@ -12,6 +12,7 @@ from bot.scenarios.model import Scenario
 from bot.scenarios.variants import make_variant, random_seed, variant
 
 SCENARIOS = sorted(library())
+REGISTERS = sorted(sid for sid, s in library().items() if s.rows)  # a policy's clauses keep their numbers
 
 
 # make_variant, not the cached variant(): each test builds its own register, so a test run that
@@ -27,7 +28,7 @@ def test_seed_zero_is_the_register_as_written(sid):
         (f.id, f.risk_id, f.other_risk_id) for f in written.flaws]
 
 
-@pytest.mark.parametrize("sid", SCENARIOS)
+@pytest.mark.parametrize("sid", REGISTERS)
 def test_a_seed_renumbers_the_shuffled_rows_and_the_flaws_follow_them(sid):
     written = get_scenario(sid)
     played = make_variant(written, 7)
@@ -45,7 +46,7 @@ def test_a_seed_renumbers_the_shuffled_rows_and_the_flaws_follow_them(sid):
     assert variant(sid, 7) == played  # the same seed, the same register
 
 
-@pytest.mark.parametrize("sid", SCENARIOS)
+@pytest.mark.parametrize("sid", REGISTERS)
 def test_text_naming_a_risk_names_the_variants_row(sid):
     """Every `{R3}` in replies, hints, challenges and defences becomes that row's id in the variant."""
     written = get_scenario(sid)

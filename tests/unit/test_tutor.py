@@ -89,7 +89,7 @@ def test_start_without_an_id_finds_the_scenario_by_name(tutor, store):
 def test_start_without_any_match_shows_the_menu(tutor, store):
     """A start that names no scenario shows the scenario menu and starts nothing."""
     [reply] = tutor.start(msg("hello"), None, None)
-    assert len(reply.buttons) == 3
+    assert len(reply.buttons) == len(Tutor.scenarios()) == 5
     assert sessions(store) == []
 
 
@@ -288,6 +288,8 @@ def test_moves_before_any_scenario_show_the_menu(tutor, move):
         '/start_scenario{"scenario": "riverside-wms"}',
         '/start_scenario{"scenario": "northgate-epr"}',
         '/start_scenario{"scenario": "ravensford-school"}',
+        '/start_scenario{"scenario": "eastmere-risk-policy"}',
+        '/start_scenario{"scenario": "northbridge-portfolio-report"}',
     }
 
 
