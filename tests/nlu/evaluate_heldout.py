@@ -78,7 +78,7 @@ def _id_map(scenario: str, seed: int) -> dict[str, str]:
     """The file's risk ids -> this variant's ids (rows keep their titles across variants)."""
     base, var = variant(scenario, 0), variant(scenario, seed)
     by_title = {r.title: r.id for r in var.rows}
-    return {r.id: by_title[r.title] for r in base.rows}
+    return {**{r.id: by_title[r.title] for r in base.rows}, **{c.id: c.id for c in base.clauses}}
 
 
 def _render(text: str, ids: dict[str, str]) -> str:
@@ -106,7 +106,7 @@ def _parse_expect(expect: str, scenario: str, seed: int, ids: dict[str, str]) ->
         risks = [ids[r] for r in w[1:]]
         match = [
             f for f in s.flaws
-            if f.type == t and (not risks or f.risk_id == risks[0])
+            if f.type == t and (not risks or f.at == risks[0])
             and (len(risks) < 2 or f.other_risk_id == risks[1])
         ]
         if len(match) != 1:
