@@ -63,6 +63,8 @@ async def test_list_scenarios_offers_buttons_for_every_scenario():
         '/start_scenario{"scenario": "riverside-wms"}',
         '/start_scenario{"scenario": "northgate-epr"}',
         '/start_scenario{"scenario": "ravensford-school"}',
+        '/start_scenario{"scenario": "eastmere-risk-policy"}',
+        '/start_scenario{"scenario": "northbridge-portfolio-report"}',
     }
 
 
