@@ -49,10 +49,12 @@ from bot.evaluation.state import (
 )
 from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType as T
-from bot.taxonomy import type_for_intent
+from bot.taxonomy import kind, type_for_intent
 
 __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
 
+_ABOUT_ROWS = re.compile(r"\b(rows?|risks|register|one of (the|them|these))\b", re.IGNORECASE)
+_WORDS = re.compile(r"[a-z]{3,}.*[a-z]{3,}", re.IGNORECASE)  # more than a bare "R3?"
 _BUT = re.compile(r"\b(but|though|however|yet)\b", re.IGNORECASE)
 _CLOSING = re.compile(r"\bclos|re-?open", re.IGNORECASE)
 
@@ -117,7 +119,8 @@ class Evaluator:
         rest = read(corr.rest, self.s)
         rest.risk_ids = [r for r in rest.risk_ids if r not in said_not] or [r for r in meant if r in rest.risk_ids]
         strong = bool(challenge_cue_scores(corr.rest)) or rest.is_question
-        if rest.types and strong:  # the correction makes its own point
+        if rest.types and strong or rest.is_question and _WORDS.search(rest.text):
+            # the correction makes its own point, or asks ("Sorry, I didn't mean R7. Who owns R3?")
             # "Sorry, R10 and R1, not R3. <the point>": the rows it names are the point's rows.
             rest.risk_ids = list(dict.fromkeys(rest.risk_ids + meant))
             return rest
@@ -190,7 +193,8 @@ class Evaluator:
             named = [Part(f, text) for f in missing]
         asked = [self.s.flaw(f) for f in state.asked if f in state.open_fixes]
         strong = self._named(text) | {rid for _, rid in described_rows(text, self.s)}
-        if asked and not strong & {r for p in named for r in (p.flaw.at, p.flaw.other_risk_id)} \
+        own = any(p.flaw.at is None and fix_accepted(p.flaw, p.text) for p in named)  # "Kestrel: add a risk..."
+        if asked and not own and not strong & {r for p in named for r in (p.flaw.at, p.flaw.other_risk_id)} \
                 and any(fix_accepted(f, text) for f in asked if f):
             named = []  # the answer to the PM's question; rows it mentions are its arguments
         # Two open fixes on one row ("the training row reviewed this week... the backfill action
@@ -227,6 +231,7 @@ class Evaluator:
                 state.find(f.id)
                 judged.append(Judgement(Verdict.HIT, f.id, f.at, f.type))
             replies += self._concede(state, new, sub)
+            judged += [Judgement(Verdict.FIX_ACCEPTED, f.id, f.at, f.type) for f in new if f.id in state.fixed]
         if not judged:
             return [], [], reading
         rest = read(" ".join(x.strip() for x in leftover if x.strip()), self.s)
@@ -280,6 +285,8 @@ class Evaluator:
         if not is_proposal(text, sure_intent(reading)):
             if reading.is_question or (reading.asks_about_project and reading.confidence >= CONFIDENT):
                 return [], [], reading
+            if _ABOUT_ROWS.search(text):
+                return [], [], reading  # "something's off with one of the rows": not an answer to him
             if reading.types and not {f.type for f in asked} & set(reading.types) and reading.cue_types:
                 return [], [], reading  # a different kind of point
         if len(asked) > 1:
@@ -418,7 +425,9 @@ class Evaluator:
             else:
                 waiting.append(flaw)
         if len(new) > 1 and waiting:
-            names = " and ".join(where(f) for f in waiting)
+            places = [where(f) for f in waiting]
+            names = " and ".join(p if places.count(p) == 1 else f"the {kind(f.type).label} on {p}"
+                                 for p, f in zip(places, waiting))
             replies.append(Reply("pm", f"So how would you put {names} right? Take them in any order."))
         return replies
 

@@ -117,4 +117,5 @@ def test_bad_input_gets_a_clear_reply_and_breaks_nothing(stack):
     assert stack.api("/api/sessions/abc").status_code == 404
     assert stack.api("/api/learners/nobody/sessions").status_code == 404
     assert stack.api("/api/health", token=None).json() == {"status": "ok"}
-    assert {s["id"] for s in stack.api("/api/scenarios").json()} == {"riverside-wms", "northgate-epr", "ravensford-school"}
+    assert {s["id"] for s in stack.api("/api/scenarios").json()} == {"riverside-wms", "northgate-epr", "ravensford-school",
+                                                                          "eastmere-risk-policy", "northbridge-portfolio-report"}

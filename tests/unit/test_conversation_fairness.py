@@ -368,3 +368,57 @@ def test_a_question_the_model_took_for_a_progress_request_is_answered(tutor, pla
     assert "Victoria Lang" in "\n".join(r.text for r in reply)
     assert "Progress on" in "\n".join(r.text for r in tutor.progress(
         Incoming(LEARNER, LEARNER, "how am I doing?", intent="show_progress", confidence=0.37)))
+
+
+# -- found while mutation testing the judging code ------------------------------------------------
+def judge(scenario_id: str, *messages: str):
+    """Each message judged on its words, in order, by the evaluator alone: the last outcome."""
+    from bot.evaluation.evaluator import Evaluator
+    from bot.evaluation.reading import read
+    from bot.evaluation.state import SessionState
+
+    s = variant(scenario_id, 0)
+    evaluator, state, outcome = Evaluator(s), SessionState(), None
+    for text in messages:
+        outcome = evaluator.evaluate(state, read(text, s))
+        state.previous = (text, None, 0.0)
+    return [(j.verdict.value, j.flaw_id) for j in outcome.judgements], outcome, state
+
+
+def test_a_vague_remark_after_the_pms_question_is_not_a_failed_fix():
+    judged, _, state = judge("riverside-wms", "R3 is scored 7 but 3 x 4 is 12.",
+                             "There is something off with one of the rows.")
+    assert "fix_rejected" not in [v for v, _ in judged] and not state.fix_attempts
+
+
+def test_a_missing_risks_fix_is_not_taken_for_the_fix_the_pm_asked_for():
+    s = variant("riverside-wms", 0)
+    missing, owner = flaw(s, T.MISSING_RISK), flaw(s, T.WRONG_OWNER)
+    judged, _, _ = judge("riverside-wms", "There's no risk for Kestrel support ending on 31 December.",
+                         f"{owner.risk_id} is owned by a junior analyst who cannot act on the contract.",
+                         "Kestrel support: add a risk owned by Gareth, with Priya getting an extended-support quote.")
+    assert judged == [("fix_accepted", missing.id)]
+
+
+def test_a_flaw_raised_and_fixed_inside_another_fix_is_recorded_as_fixed():
+    s = variant("northgate-epr", 0)
+    stale, actionee = flaw(s, T.STALE_REVIEW), next(f for f in s.flaws if f.id == "F9")
+    judged, _, _ = judge("northgate-epr", f"{stale.risk_id} hasn't been reviewed since April.",
+                         f"{stale.risk_id}: review it this week with David Kerr, and the backfill action should sit "
+                         "with David as Joanne can't release staff.")
+    assert judged == [("fix_accepted", stale.id), ("hit", actionee.id), ("fix_accepted", actionee.id)]
+
+
+def test_two_points_on_one_row_are_asked_for_by_what_they_are():
+    s = variant("northgate-epr", 0)
+    stale = flaw(s, T.STALE_REVIEW)
+    _, outcome, _ = judge("northgate-epr", f"{stale.risk_id} hasn't been reviewed since April, and the backfill "
+                                           "action sits with Joanne who can't release staff.")
+    asked = outcome.replies[-1].text
+    assert f"{stale.risk_id} and {stale.risk_id}" not in asked and "stale review" in asked
+
+
+def test_a_question_after_a_correction_is_answered_not_charged():
+    judged, outcome, _ = judge("riverside-wms", "R7's owner is wrong, Gareth cannot act on it.",
+                               "Sorry, I didn't mean R7. Who owns R3?")
+    assert judged == [("question", None)] and "owned by" in outcome.replies[-1].text
