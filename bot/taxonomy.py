@@ -303,6 +303,26 @@ def kind(flaw_type: FlawType | str) -> FlawKind:
     return KINDS[FlawType(flaw_type)]
 
 
+# The register flaw a process-design flaw looks like from the learner's side: in a draft policy
+# "the owner's wrong" is about ownership by default or the PMO owning risks, "it's not escalated"
+# about the escalation bands or tolerances. The NLU model knows only the register's intents, so
+# at manager level its reading points at these process types (the clause named picks one).
+PROCESS_KIN: dict[FlawType, tuple[FlawType, ...]] = {
+    FlawType.WRONG_OWNER: (FlawType.OWNERSHIP_UNCLEAR, FlawType.PMO_CONFLICT),
+    FlawType.MISSING_RESPONSE: (FlawType.OWNERSHIP_UNCLEAR, FlawType.TEMPLATE_GAPS),
+    FlawType.NOT_ESCALATED: (FlawType.ESCALATION_GAP, FlawType.APPETITE_WITHOUT_TOLERANCE),
+    FlawType.UNDERRATED: (FlawType.SCORING_INCONSISTENT, FlawType.APPETITE_WITHOUT_TOLERANCE),
+    FlawType.SCORE_MISMATCH: (FlawType.SCORING_INCONSISTENT,),
+    FlawType.STALE_REVIEW: (FlawType.UNIFORM_REVIEW_CADENCE, FlawType.REPORTING_WITHOUT_INSIGHT),
+    FlawType.VAGUE_DESCRIPTION: (FlawType.TEMPLATE_GAPS,),
+    FlawType.DUPLICATE: (FlawType.NO_AGGREGATION,),
+    FlawType.MISSING_RISK: (FlawType.NO_AGGREGATION, FlawType.THREATS_ONLY),
+    FlawType.STRATEGY_MISMATCH: (FlawType.THREATS_ONLY,),
+    FlawType.CLOSED_WITHOUT_REASON: (FlawType.NO_LEARNING_LOOP,),
+    FlawType.NOT_A_RISK: (FlawType.NO_LEARNING_LOOP, FlawType.BLAME_CULTURE),
+}
+
+
 REGISTER_TYPES = tuple(t for t in FlawType if KINDS[t].family == "register")
 PROCESS_TYPES = tuple(t for t in FlawType if KINDS[t].family == "process")
 

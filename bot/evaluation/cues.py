@@ -100,7 +100,7 @@ _CUES: dict[T, list[str]] = {
     ],
     T.DUPLICATE: [
         r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
-        r"(logged|listed|recorded|entered|appears|register(ed)?|counted|in) (twice|two times)", r"overlap",
+        r"(logged|listed|recorded|entered|appears|register(ed)?|counted|in|shows? up|turns? up|comes? up) (twice|two times)", r"overlap",
         r"\b(is|are|look like|looks like|seem like|seems like|really|just|actually) (just )?(one|a single) (risk|thing|event)\b",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
@@ -200,6 +200,8 @@ _CUES: dict[T, list[str]] = {
         r"\baggregat", r"\b(combined|total|overall) (exposure|picture)\b", r"\b(three|two|several|all) projects\b.{0,60}\b(same|share|shared)\b",
         r"\bsame (supplier|contractor|cause)\b", r"\binterdependenc", r"\bportfolio[- ]level (view|owner|register|risk)\b",
         r"\bnever (linked|joined up|combined)\b", r"\bjoin(ed)? (them |it )?up\b",
+        r"\b(one|single|a) portfolio(-level)? risk\b", r"\bsplit (two|three|four|several) ways\b", r"\badded (together|up)\b",
+        r"\bacross (two|three|four|several|the|all|our) (projects|programmes)\b", r"\bpull(ing|ed)? (it |them )?together\b",
     ],
     T.BLAME_CULTURE: [
         r"\bblame\b", r"\bpunish", r"\bperformance (matter|issue|management)\b", r"\bdisciplin",

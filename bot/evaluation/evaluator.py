@@ -381,6 +381,11 @@ class Evaluator:
         refs = list(reading.risk_ids)
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
+        elif not refs and types and self.s.artefact == "policy":
+            # A policy says each thing in one place: a point in its words ("the PM owns every risk by
+            # default") is about the clause that carries that kind of flaw, if only one does.
+            places = {t: [f.at for f in self.s.flaws if f.type == t] for t in types if t in reading.cue_types}
+            refs = [at for t, ats in places.items() if len(ats) == 1 for at in ats]
         elif not refs and types and not reading.is_question:
             # "It should be 12, so 3 x 4 = 12": still about the flaw the last turn was about.
             recent = [self.s.flaw(f) for f in state.recent]

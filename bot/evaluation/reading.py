@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.nlp.patterns import CLAUSE_REF, RISK_REF, number_value
 from bot.scenarios.model import Scenario
-from bot.taxonomy import PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
+from bot.taxonomy import PROCESS_KIN, PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
 
 PROCESS, REGISTER, ALL_TYPES = frozenset(PROCESS_TYPES), frozenset(REGISTER_TYPES), frozenset(FlawType)
 
@@ -229,6 +229,9 @@ def read(
     allowed = types_in_play(scenario)
     cues = {t: n for t, n in cue_scores(text).items() if t in allowed}
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
+    # In a draft policy the model's register reading points at its process-design kin; the words
+    # (or the clause named) say which.
+    kin = [t for t in PROCESS_KIN.get(model_type, ()) if t in allowed] if model_type not in allowed else []
     model_type = model_type if model_type in allowed else None
     if info_question(text):
         # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
@@ -245,6 +248,7 @@ def read(
     types += [t for t in by_cue if t not in types]
     if model_type and model_type not in types:
         types.append(model_type)
+    types += [t for t in kin if t not in types]
     return Reading(
         text=text,
         intent=intent,
