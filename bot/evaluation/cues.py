@@ -231,6 +231,8 @@ _TOPIC_ONLY = {
     r"\bmissing\b", r"what about", r"\bcertain(ty)?\b", r"issue log", r"\ban issue\b",
     r"(double-?check|check|query|question)\b.{0,30}\bscor(e|ing)",
     r"(holds|hold|holding) the .{0,20}contract",
+    r"\btop[- ]?(n|5|10|ten|five|twenty)\b", r"\btrend\b", r"\bopportunit(y|ies)\b", r"\blessons?\b",
+    r"\blearn(ing|t|ed)?\b", r"\bcultur", r"\baggregat",
 }
 CHALLENGE_CUES: dict[T, list[re.Pattern]] = {
     t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY] for t, ps in _CUES.items()

@@ -466,8 +466,9 @@ class Evaluator:
                 if mentions_missing(flaw, reading.text) and raised and (types or reading.is_challenge):
                     out.append(flaw)
             elif flaw.at is None:
-                # A gap in a report or policy as a whole ("the report shows no trend"): its words.
-                if flaw.type in types and mentions_missing(flaw, reading.text):
+                # A gap in a report or policy as a whole ("the report shows no trend"): said in its
+                # words as a gap, not a topic in passing ("are the scores converted before the top ten?").
+                if flaw.type in challenge_cue_scores(reading.text) and mentions_missing(flaw, reading.text):
                     out.append(flaw)
             elif flaw.type == T.DUPLICATE:
                 if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:
