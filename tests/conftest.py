@@ -133,3 +133,19 @@ def store(tmp_path):
     from bot.progress.store import ProgressStore
 
     return ProgressStore(f"sqlite:///{tmp_path}/p.db")
+
+
+@pytest.fixture
+def rw():
+    """The foundation register as written (seed 0)."""
+    from bot.scenarios.variants import variant
+
+    return variant("riverside-wms", 0)
+
+
+@pytest.fixture
+def ng():
+    """The practitioner register as written (seed 0)."""
+    from bot.scenarios.variants import variant
+
+    return variant("northgate-epr", 0)

@@ -6,18 +6,7 @@ import pytest
 from bot.evaluation.evaluator import Evaluator
 from bot.evaluation.reading import mentioned_risks, read
 from bot.evaluation.state import SessionState, Verdict
-from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
-
-
-@pytest.fixture
-def rw():
-    return variant("riverside-wms", 0)
-
-
-@pytest.fixture
-def ng():
-    return variant("northgate-epr", 0)
 
 
 def test_risks_in_a_list_after_risks(rw):

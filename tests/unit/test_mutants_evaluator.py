@@ -11,22 +11,11 @@ from bot.evaluation.evaluator import Evaluator, without_question
 from bot.evaluation.questions import best_fact
 from bot.evaluation.reading import read
 from bot.evaluation.state import MAX_FIX_ATTEMPTS, SessionState
-from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import kind
 
 NO_HARM = "No harm done: better to ask than to miss one. What's next?"
 WHICH_RISK = "Which risk are you talking about? Give me its number, or describe it, and I'll look."
-
-
-@pytest.fixture
-def rw():
-    return variant("riverside-wms", 0)
-
-
-@pytest.fixture
-def ng():
-    return variant("northgate-epr", 0)
 
 
 def flaw(s, t):

@@ -11,18 +11,7 @@ import pytest
 from bot.evaluation.evaluator import Evaluator
 from bot.evaluation.reading import described_rows, info_question, mentioned_risks, read
 from bot.evaluation.state import SessionState
-from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
-
-
-@pytest.fixture
-def rw():
-    return variant("riverside-wms", 0)
-
-
-@pytest.fixture
-def ng():
-    return variant("northgate-epr", 0)
 
 
 def flaw(s, t):
