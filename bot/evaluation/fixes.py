@@ -110,8 +110,7 @@ _SHORT = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(_SHOR
 
 def fix_accepted(flaw: Flaw, text: str) -> bool:
     # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
-    low = RISK_REF.sub(" ", text).lower()
-    low = low + " " + _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low)
+    low = _with_shorthand(RISK_REF.sub(" ", text).lower())
     groups = flaw.fix.accept
     if flaw.type == T.DUPLICATE and _keeps(flaw, text):
         groups = groups[:1]  # "merge R8 into R5": the row kept brings its owner, so none need be named
@@ -124,8 +123,13 @@ def meets_objection(flaw: Flaw, text: str) -> bool:
     objection = flaw.fix.objection
     if objection is None:
         return False
-    low = RISK_REF.sub(" ", text).lower()
-    return _has_every(objection.accept, low + " " + _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low))
+    return _has_every(objection.accept, _with_shorthand(RISK_REF.sub(" ", text).lower()))
+
+
+def _with_shorthand(low: str) -> str:
+    """The text, and (after a break no fix phrase can span) its chat shorthand written out."""
+    expanded = _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low)
+    return low if expanded == low else f"{low} | {expanded}"
 
 
 def _has_every(groups: list[list[str]], low: str) -> bool:

@@ -422,3 +422,14 @@ def test_a_question_after_a_correction_is_answered_not_charged():
     judged, outcome, _ = judge("riverside-wms", "R7's owner is wrong, Gareth cannot act on it.",
                                "Sorry, I didn't mean R7. Who owns R3?")
     assert judged == [("question", None)] and "owned by" in outcome.replies[-1].text
+
+
+def test_a_fix_phrase_is_not_matched_across_the_end_and_start_of_a_message():
+    from bot.evaluation.fixes import fix_accepted
+
+    s = variant("riverside-wms", 0)
+    issue = flaw(s, T.NOT_A_RISK)
+    # "...the change" + "Request..." once read as "change request"; a reworded non-fix stays rejected.
+    assert not fix_accepted(issue, "Request sign-off for the change")
+    assert not fix_accepted(issue, "Control it tightly and log the change")
+    assert fix_accepted(issue, "shd go on the issue log")  # shorthand still written out
