@@ -94,7 +94,7 @@ class Evaluator:
             if after is None or not (after.is_question or (after.risk_ids or but) and after.types and asserts_flaw(after)):
                 return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
             reading = after
-        pending = state.open_objections({f.id for f in self.s.flaws if f.fix.objection})
+        pending = state.open_objections(self.s.objecting)
         if pending:
             answered = self._objection(state, reading, self.s.flaw(pending[0]))
             if answered is not None:

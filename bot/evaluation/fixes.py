@@ -60,8 +60,9 @@ _POLITE = re.compile(r"\b(could|can|may|would|will) (i|we|you|they|he|she|it)\b|
                      r"\b(would|could) (actually |really )?have to\b", re.IGNORECASE)
 
 
-def _statements(text: str) -> list[str]:
-    return [x for x in re.findall(r"[^.;:!?\n]+[.;:!?\n]*", text) if not x.strip().endswith("?")]
+def _statements(text: str, stops: str = ".;:!?") -> list[str]:
+    """The parts of a message that are not questions, cut at these marks (and line ends)."""
+    return [x for x in re.findall(rf"[^{stops}\n]+[{stops}\n]*", text) if not x.strip().endswith("?")]
 
 
 def is_proposal(text: str, intent: str | None = None) -> bool:
@@ -84,8 +85,8 @@ def _directs(statement: str) -> bool:
 
 def says_what_to_do(text: str) -> bool:
     """A statement that opens with what to do ("Merge R4 into R10"): a fix, even in the flaw's words."""
-    said = [x for x in re.findall(r"[^.!?\n]+[.!?\n]*", text) if not x.strip().endswith("?")]
-    return any(_DOING.search(x) for x in _statements(text)) or any(_FIELD.search(x) for x in said)
+    # A field is read across its colon ("R6 owner: Kieran"), so only sentence ends cut for it.
+    return any(_DOING.search(x) for x in _statements(text)) or any(_FIELD.search(x) for x in _statements(text, ".!?"))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -49,7 +49,7 @@ def next_hint(s: Scenario, state: SessionState) -> Hint | None:
 def waiting_for_fixes(s: Scenario, state: SessionState) -> str:
     """The found flaws still waiting for a fix, by name, so a learner can go back to them."""
     waiting = [s.flaw(f) for f in state.open_fixes if s.flaw(f) is not None]
-    objected = [s.flaw(f) for f in state.open_objections({f.id for f in s.flaws if f.fix.objection})]
+    objected = [s.flaw(f) for f in state.open_objections(s.objecting)]
     out = []
     if waiting:
         names = "; ".join(where(f) if f.at is None else f"{where(f)} ({kind(f.type).label})" for f in waiting)

@@ -323,6 +323,11 @@ class Scenario(Strict):
         return next((c for c in self.clauses if c.id == clause_id), None)
 
     @property
+    def objecting(self) -> set[str]:
+        """The flaws whose fix the stakeholder objects to before it is agreed (manager level)."""
+        return {f.id for f in self.flaws if f.fix.objection}
+
+    @property
     def items(self) -> list:
         """What the learner challenges: the register's rows or the policy's clauses."""
         return self.clauses if self.artefact == "policy" else self.rows
