@@ -10,6 +10,13 @@ import re
 
 from bot.taxonomy import FlawType as T
 
+# An owner named as a property of actions ("proper actions with an owner and a date", "owned and
+# dated actions") is a point about the response, not about who owns the risk.
+_ACTION_OWNER = (r"\bactions?\b.{0,40}\b(with|each with|having|have|has|need|needs|and) (an? |a named |named )?owners?\b|"
+                 r"\bowners? and (a )?(due )?(dates?|deadlines?)\b|\b(dates?|deadlines?) and (an? )?owners?\b|"
+                 r"\b(named|owned) and (dated|timed)\b|\b(dated|timed) and (named|owned)\b|\baction owners?\b")
+_OWNER_WORD = r"(?<!with an )(?<!with a named )(?<!action )\bowner\b(?! and (a )?(due )?(dates?|deadlines?)\b)"
+
 _CUES: dict[T, list[str]] = {
     T.NOT_A_RISK: [
         r"already (happened|occurred|late|slipped|missed|failed|gone|behind)",
@@ -60,7 +67,8 @@ _CUES: dict[T, list[str]] = {
     ],
     T.WRONG_OWNER: [
         r"\bgive (it|r\s?\d{1,2}) to\b", r"\b(reassign|hand) (it|r\s?\d{1,2}) (over )?to\b",
-        r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"accountab",
+        # not "actions with an owner and a date": that asks for a real response, not a new owner
+        _OWNER_WORD, r"\bowns?\b", r"ownership", r"(?<!named )(?<!dated )\bowned\b(?! and dated)", r"authority", r"accountab",
         r"who should own", r"can'?t own", r"cannot own", r"no owner", r"unowned",
         r"doesn'?t (hold|control|have) the (budget|contract)", r"wrong person",
         r"\bownr\b", r"\bowenr\b", r"right hands", r"wrong hands", r"(holds|hold|holding) the .{0,20}contract",
@@ -81,6 +89,7 @@ _CUES: dict[T, list[str]] = {
         r"keep(ing)? (it )?under review", r"\bactions? (should |needs to |must )?(sits?|be|go|is) with\b",
         r"\bactions?\b[^.?!]{0,100}\b(can'?t|cannot|couldn'?t|unable to|not able to|has no authority to)\b",
         r"can'?t (deliver|carry out|do) (the|that|this|it)", r"who (will|would|is going to) (actually )?do (it|that|this)",
+        _ACTION_OWNER,
     ],
     T.STRATEGY_MISMATCH: [
         r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency",
@@ -222,7 +231,7 @@ CUES: dict[T, list[re.Pattern]] = {t: [re.compile(p) for p in ps] for t, ps in _
 # Cues that only name a topic ("owner", "contingency", "board", "closed"): in a plain question
 # to the PM ("who owns the contingency?") they are not a sign of a challenge.
 _TOPIC_ONLY = {
-    r"\bowner\b", r"\bowns?\b", r"ownership", r"\bowned\b", r"authority", r"\bmonitor\b",
+    _OWNER_WORD, r"\bowns?\b", r"ownership", r"(?<!named )(?<!dated )\bowned\b(?! and dated)", r"authority", r"\bmonitor\b",
     r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency", r"fallback",
     r"fall-back", r"insurance", r"\bindemnit", r"liabilit", r"response type", r"escalat", r"toleran",
     r"threshold", r"(the |programme |project )board", r"\bsro\b", r"\bsponsor\b", r"\bclosed?\b",

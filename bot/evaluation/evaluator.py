@@ -473,8 +473,8 @@ class Evaluator:
             elif flaw.type == T.DUPLICATE:
                 if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:
                     out.append(flaw)
-            elif flaw.at in refs and flaw.type in types:
-                out.append(flaw)
+            elif flaw.places & set(refs) and flaw.type in types:
+                out.append(flaw)  # a portfolio flaw is found from any row it shows on
             elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
         return out
@@ -493,7 +493,7 @@ class Evaluator:
         if refs and not types:
             ref = refs[0]
             state.focus_risk = ref
-            on_risk = [f for f in unfound if ref in (f.at, f.other_risk_id)]
+            on_risk = [f for f in unfound if ref in f.places]
             if asking:
                 return self._say(Verdict.QUESTION, answer_question(self.s, reading), ref)
             if on_risk:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
+from bot.nlp.manager_reader import process_points
 from bot.nlp.patterns import CLAUSE_REF, RISK_REF, number_value
 from bot.scenarios.model import Scenario
 from bot.taxonomy import PROCESS_KIN, PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
@@ -15,6 +16,9 @@ PROCESS, REGISTER, ALL_TYPES = frozenset(PROCESS_TYPES), frozenset(REGISTER_TYPE
 # Below this the model's intent is a hint among others, not the answer.
 CONFIDENT = 0.6
 PLAUSIBLE = 0.3
+# The manager-level reader's probability above which its process-design point counts as what the
+# learner's words say (like a cue).
+READER_SURE = 0.5
 QUESTION_START = re.compile(
     r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|hasn'?t|haven'?t|do|does|whens|whats|whos|"
     r"(has|have)(?= (you|we|they|he|she|it|i|the|anyone|anybody|someone|somebody|this|that|there|any|r\s?\d)\b)|"
@@ -239,6 +243,10 @@ def read(
         cues = {t: n for t, n in challenge_cue_scores(text).items() if t in allowed}
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
+    if allowed & PROCESS:
+        point, p = next(iter(process_points(text).items()), (None, 0.0))
+        if point and p >= READER_SURE and FlawType(point) in allowed:
+            cues[FlawType(point)] = cues.get(FlawType(point), 0) + 1
     by_cue = sorted(cues, key=lambda t: -cues[t])
     types: list[FlawType] = []
     # A sure model leads, unless none of the learner's words support its reading and some

@@ -190,6 +190,9 @@ class Flaw(Strict):
     risk_id: Optional[str] = None
     other_risk_id: Optional[str] = None
     clause_id: Optional[str] = None
+    also_on: List[str] = Field(
+        [], description="other rows a portfolio-level flaw shows on (the same cause in three projects)"
+    )
     topic: str
     evidence: str = Field(..., description="where the brief shows the flaw")
     why_it_matters: Optional[str] = None
@@ -213,11 +216,15 @@ class Flaw(Strict):
             # On a clause, on a portfolio row, or on the artefact as a whole (named by keywords).
             if other:
                 raise ValueError("only a duplicate flaw has other_risk_id")
+            if values.get("also_on") and not rid:
+                raise ValueError("also_on lists rows beside the flaw's own risk_id")
             if not (clause or rid or values.get("keywords")):
                 raise ValueError(f"a {t.value} flaw needs clause_id, risk_id or keywords naming what is missing")
             return values
         if clause:
             raise ValueError(f"a {t.value} flaw is about register rows, not a clause")
+        if values.get("also_on"):
+            raise ValueError("only a process-design flaw on a portfolio row has also_on")
         if t == FlawType.MISSING_RISK:
             if rid or other:
                 raise ValueError("a missing_risk flaw has no risk_id or other_risk_id")
@@ -236,6 +243,12 @@ class Flaw(Strict):
     def at(self) -> Optional[str]:
         """The item the flaw sits on: a row's or a clause's id (None for a missing risk)."""
         return self.clause_id or self.risk_id
+
+    @property
+    def places(self) -> set[str]:
+        """Every item naming which points at the flaw: its clause or row, a duplicate's twin, the
+        other rows a portfolio flaw shows on."""
+        return {r for r in (self.clause_id, self.risk_id, self.other_risk_id, *self.also_on) if r}
 
     def public(self, found: bool = False, fixed: bool = False) -> dict:
         """The contract's Flaw."""
@@ -307,7 +320,7 @@ class Scenario(Strict):
         if len(set(flaw_ids)) != len(flaw_ids):
             raise ValueError("flaws: flaw ids must be unique")
         for f in values["flaws"]:
-            for ref in (f.risk_id, f.other_risk_id):
+            for ref in (f.risk_id, f.other_risk_id, *f.also_on):
                 if ref and ref not in ids:
                     raise ValueError(f"flaws: {f.id} names {ref}, which is not in the register")
             if f.clause_id and f.clause_id not in clause_ids:

@@ -40,6 +40,7 @@ def make_variant(scenario: Scenario, seed: int) -> Scenario:
         for key in ("risk_id", "other_risk_id"):
             if flaw[key]:
                 flaw[key] = ids[flaw[key]]
+        flaw["also_on"] = [ids[r] for r in flaw.get("also_on") or []]
     return Scenario.parse_obj(data)
 
 

@@ -77,6 +77,8 @@ class Expect:
     found: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     clarification: bool = False
+    agreed: list[str] = field(default_factory=list)  # manager level: the objection met
+    not_agreed: list[str] = field(default_factory=list)  # an answer that does not meet it yet
 
     def label(self) -> str:
         if self.kind != "flaws":
@@ -88,6 +90,10 @@ class Expect:
             parts.append("found " + ",".join(self.found))
         if self.fixed:
             parts.append("fixed " + ",".join(self.fixed))
+        if self.agreed:
+            parts.append("agreed " + ",".join(self.agreed))
+        if self.not_agreed:
+            parts.append("not agreed " + ",".join(self.not_agreed))
         return "; ".join(parts)
 
 
@@ -115,12 +121,12 @@ def parse_expect(raw) -> Expect:
             raise ValueError(f"unknown expectation {raw!r}")
         return Expect(raw)
     if isinstance(raw, dict):
-        unknown = set(raw) - {"found", "fixed", "clarification"}
+        unknown = set(raw) - {"found", "fixed", "clarification", "agreed", "not_agreed"}
         if unknown:
             raise ValueError(f"unknown expectation keys {sorted(unknown)}")
         e = Expect("flaws", list(raw.get("found") or []), list(raw.get("fixed") or []),
-                   bool(raw.get("clarification")))
-        if not (e.found or e.fixed):
+                   bool(raw.get("clarification")), list(raw.get("agreed") or []), list(raw.get("not_agreed") or []))
+        if not (e.found or e.fixed or e.agreed or e.not_agreed):
             raise ValueError(f"expectation {raw!r} names no flaw")
         return e
     raise ValueError(f"bad expectation {raw!r}")
@@ -375,6 +381,14 @@ def score(conv: Conversation, played: list[Played], withdraw: set[str]) -> dict:
         expected_by.setdefault(fo["flaw"], fo["i"])
     extra = [(j, fid) for j, fid in hits if fid not in expected_by or j < expected_by[fid]]
 
+    # Manager level: each answer to an objection judged as expected at that turn.
+    objections = []
+    for i, p in enumerate(played):
+        for want, flaws in (("agreed", p.turn.expect.agreed), ("not_agreed", p.turn.expect.not_agreed)):
+            for f in flaws:
+                got = [r.verdict for r in p.rows if r.flaw_id == f and r.verdict in ("agreed", "not_agreed")]
+                objections.append({"i": i, "flaw": f, "want": want, "got": got[0] if got else None})
+
     # Per-turn mismatches.
     turns = []
     for i, p in enumerate(played):
@@ -402,6 +416,9 @@ def score(conv: Conversation, played: list[Played], withdraw: set[str]) -> dict:
         for j, fid in extra:
             if j == i:
                 problems.append(f"extra credit {fid}")
+        for ob in objections:
+            if ob["i"] == i and ob["got"] != ob["want"]:
+                problems.append(f"{ob['flaw']} {ob['got'] or 'not judged'}, expected {ob['want']}".replace("_", " "))
         if e.kind == "question" and (p.action != "action_pm_respond" or "question" not in verdicts):
             problems.append("not answered as a question")
         # A hint or a debrief the tutor gave for a message the model did not route counts too.
@@ -460,6 +477,9 @@ def score(conv: Conversation, played: list[Played], withdraw: set[str]) -> dict:
             "missed": [{"turn": played[f["i"]].turn.n, "flaw": f["flaw"]} for f in found if f["credited_at"] is None],
             "extra_credit": [{"turn": played[j].turn.n, "flaw": fid} for j, fid in extra],
         },
+        "objections": {
+            "expected": len(objections), "judged_as_expected": sum(ob["got"] == ob["want"] for ob in objections),
+        },
         "turns_ok": sum(t["ok"] for t in turns),
     }
 
@@ -474,9 +494,11 @@ def overall(convs: list[dict]) -> dict:
         "missed": sum(len(c["found"]["missed"]) for c in convs),
         "extra_credit": sum(len(c["found"]["extra_credit"]) for c in convs),
     }
+    ob = {k: sum(c["objections"][k] for c in convs) for k in ("expected", "judged_as_expected")}
     turns = sum(len(c["turns"]) for c in convs)
     ok = sum(c["turns_ok"] for c in convs)
     return {
+        "objections": ob,
         "conversations": len(convs), "turns": turns, "turns_ok": ok,
         "charges": dict(ch, share_deserved=round(ch["deserved"] / ch["total"], 4) if ch["total"] else 1.0),
         "fixes": dict(fx, lost=fx["expected"] - fx["recorded"],
@@ -512,6 +534,8 @@ def markdown(report: dict) -> str:
         f"| flaws credited at the turn expected | {fo['credited_at_turn']}/{fo['expected']} ({fo['share_credited']:.0%}) | |",
         f"| flaws credited late / never | {fo['credited_late']} / {fo['missed']} | |",
         f"| extra credit (credited where not expected) | {fo['extra_credit']} | 0 |",
+        *([f"| objection answers judged as expected (manager level) | {o['objections']['judged_as_expected']}/"
+            f"{o['objections']['expected']} | |"] if o["objections"]["expected"] else []),
         f"| turns with no mismatch | {o['turns_ok']}/{o['turns']} | |",
         f"| conversations with no undeserved charge and no lost fix | {o['conversations_clean']}/{o['conversations']} | all |",
         f"| **target met** | {'yes' if o['target_met'] else '**no**'} | |",

@@ -20,13 +20,15 @@ FRESH_FILE = FIRST_FILE.with_name("conversations_fresh.yml")
 HOLDOUT_FILE = FIRST_FILE.with_name("conversations_holdout.yml")
 FINAL_FILE = FIRST_FILE.with_name("conversations_final.yml")
 FIFTH_FILE = FIRST_FILE.with_name("conversations_fifth.yml")
+MANAGER_FILE = FIRST_FILE.with_name("conversations_manager.yml")  # manager level, seed 0, blind
 FILES = {"first": FIRST_FILE, "fresh": FRESH_FILE, "holdout": HOLDOUT_FILE, "final": FINAL_FILE,
-         "fifth": FIFTH_FILE}
+         "fifth": FIFTH_FILE, "manager": MANAGER_FILE}
 LOADED = {name: load_conversations(path) for name, path in FILES.items()}
 CONVERSATIONS = [c for convs in LOADED.values() for c in convs]
 FILE_OF = {c.id: name for name, convs in LOADED.items() for c in convs}
 RISK_REF = re.compile(r"\b[Rr](\d{1,2})\b")
 SCENARIOS = {"riverside-wms", "northgate-epr", "ravensford-school"}
+MANAGER_SCENARIOS = {"eastmere-risk-policy", "northbridge-portfolio-report"}
 # file -> (conversations per scenario at least, the personas each scenario must have, or None)
 SPECS = {
     "first": (4, {"unsure new coordinator", "precise senior analyst", "terse fast typist", "out-of-order learner"}),
@@ -34,6 +36,7 @@ SPECS = {
     "holdout": (3, None),
     "final": (3, None),
     "fifth": (3, None),
+    "manager": (3, None),
 }
 FRESH_PERSONAS = {"cautious ex-finance analyst", "chatty coordinator", "row misnamer", "blunt PMO lead",
                   "three points at once", "curious questioner", "late answerer"}
@@ -51,8 +54,8 @@ FIFTH_PERSONAS = {"health-and-safety officer", "bullet-list writer", "names rows
 # The holdout, final and fifth files sometimes phrase the commands in natural words: any of these counts as the command.
 NATURAL_COMMANDS = {
     "hint": ("hint", "clue", "pointer"),
-    "progress": ("progress", "how am i doing"),
-    "finish": ("finish", "done", "wrap it up"),
+    "progress": ("progress", "how am i doing", "score", "so far"),
+    "finish": ("finish", "done", "wrap it up", "stop here"),
 }
 
 
@@ -60,9 +63,10 @@ NATURAL_COMMANDS = {
 def test_enough_conversations_across_scenarios_and_personas(name: str):
     convs_all = LOADED[name]
     per_scenario, personas = SPECS[name]
-    assert len(convs_all) >= 3 * per_scenario
+    scenarios = MANAGER_SCENARIOS if name == "manager" else SCENARIOS
+    assert len(convs_all) >= len(scenarios) * per_scenario
     by_scenario = Counter(c.scenario for c in convs_all)
-    assert set(by_scenario) == SCENARIOS
+    assert set(by_scenario) == scenarios
     assert all(n >= per_scenario for n in by_scenario.values()), by_scenario
     for scenario in by_scenario:
         convs = [c for c in convs_all if c.scenario == scenario]
@@ -70,6 +74,8 @@ def test_enough_conversations_across_scenarios_and_personas(name: str):
             assert {c.persona for c in convs} == personas, scenario
         else:  # the fresh, holdout, final and fifth files: three different personas per scenario
             assert len({c.persona for c in convs}) == len(convs), scenario
+        if name == "manager":
+            continue  # played on the artefact as written (seed 0), as the manager held-out batches are
         seeds = [c.seed for c in convs]
         assert len(set(seeds)) == len(seeds), f"{scenario}: repeated seeds {seeds}"
         assert sum(1 for s in seeds if s != 0) > len(seeds) / 2, f"{scenario}: mostly seed 0"
@@ -101,7 +107,7 @@ def test_flaw_and_risk_ids_exist(conv: Conversation):
     flaws = {f.id for f in s.flaws}
     rows = {r.id for r in s.rows}
     for t in conv.turns:
-        for f in t.expect.found + t.expect.fixed:
+        for f in t.expect.found + t.expect.fixed + t.expect.agreed + t.expect.not_agreed:
             assert f in flaws, f"{conv.id} turn {t.n}: no flaw {f} in {conv.scenario}"
         for n in RISK_REF.findall(t.say):
             assert f"R{int(n)}" in rows, f"{conv.id} turn {t.n}: no risk R{n} in {conv.scenario} seed {conv.seed}"
@@ -118,6 +124,8 @@ def test_expectations_are_consistent(conv: Conversation):
             found_at[f] = t.n
         for f in t.expect.fixed:
             assert f in found_at, f"{conv.id} turn {t.n}: fix for {f} before it was found"
+        for f in t.expect.agreed + t.expect.not_agreed:
+            assert f in found_at, f"{conv.id} turn {t.n}: objection to {f} before it was found"
     fixed = [f for t in conv.turns for f in t.expect.fixed]
     assert len(fixed) == len(set(fixed)), f"{conv.id}: a flaw fixed twice"
 
@@ -142,9 +150,13 @@ def test_every_class_of_turn(conv: Conversation):
         if len([f for f in t.expect.fixed if f not in t.expect.found]) >= 2:
             later = True  # two fixes in one message
     assert answer, f"{conv.id}: no fix given in answer to the PM"
-    assert later, f"{conv.id}: no fix given later, out of order or two in one message"
+    manager = FILE_OF[conv.id] == "manager"
+    # At manager level each fix is followed by its objection round, so fixes come in turn.
+    assert later or manager, f"{conv.id}: no fix given later, out of order or two in one message"
+    if manager:
+        assert any(t.expect.agreed for t in conv.turns), f"{conv.id}: no objection answered"
 
-    natural = FILE_OF[conv.id] in ("holdout", "final", "fifth")
+    natural = FILE_OF[conv.id] in ("holdout", "final", "fifth", "manager")
     words = {cmd: NATURAL_COMMANDS[cmd] if natural else (cmd,) for cmd in COMMANDS}
     session = [t.say.lower() for t in conv.turns if t.expect.kind == "session"]
     for cmd in COMMANDS:

@@ -433,3 +433,28 @@ def test_a_fix_phrase_is_not_matched_across_the_end_and_start_of_a_message():
     assert not fix_accepted(issue, "Request sign-off for the change")
     assert not fix_accepted(issue, "Control it tightly and log the change")
     assert fix_accepted(issue, "shd go on the issue log")  # shorthand still written out
+
+
+# -- misreads found by an outside writer at analyst level (issue 11), fixed as classes; the third,
+# a regulation cited as a reason, is test_a_missing_risks_words_used_as_an_argument_do_not_credit_it
+
+def test_asking_for_actions_with_an_owner_and_a_date_is_a_response_point_not_an_owner_point(play, store, s):
+    response = flaw(s, T.MISSING_RESPONSE)
+    reply = play(f"{response.risk_id} needs proper actions with an owner and a date.")
+    assert verdicts(store) == [("hit", response.id)]
+    assert reply != response.fix.accepted_reply and "own" not in reply.split(".")[0].lower()
+
+
+def test_owner_and_date_on_a_sound_row_is_judged_as_a_response_point(play, store, s):
+    row = sound_row(s)
+    play(f"Every action on {row.id} should have a named owner and a due date.")
+    with store.transaction() as db:
+        judged = db.execute(select(Challenge)).scalars().all()
+    assert [c.flaw_type for c in judged if c.verdict == "false"] in ([], [T.MISSING_RESPONSE.value])
+
+
+def test_a_compound_plain_question_is_answered_and_credits_nothing(play, store, s):
+    reply = play("Who is the SRO, and what's the tolerance?")
+    assert str(s.tolerance) in reply
+    assert verdicts(store) == [("question", None)]
+
