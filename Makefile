@@ -8,6 +8,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SPACY   := build/en_pmo/meta.json
 MODEL   := models/pmo-tutor.tar.gz
+READER  := build/manager_reader.pkl
 DATA    := data/nlu data/stories data/rules
 TRAINING := config.yml domain.yml $(wildcard data/nlu/*.yml data/stories/*.yml data/rules/*.yml)
 
@@ -56,9 +57,14 @@ $(MODEL): $(SPACY) $(TRAINING)
 	$(BIN)/rasa train --data $(DATA) --fixed-model-name pmo-tutor --out models --quiet
 	@touch $@
 
-train: $(MODEL)
+# The manager level's own reader of process-design points (not part of the Rasa model).
+$(READER): $(STAMP) bot/nlp/manager_reader.py $(wildcard data/nlu/*.yml data/nlu_manager/*.yml)
+	$(BIN)/python -m bot.nlp.manager_reader
+	@touch $@
 
-run: $(MODEL)
+train: $(MODEL) $(READER)
+
+run: $(MODEL) $(READER)
 	$(BIN)/pmo-tutor run --model $(MODEL)
 
 validate: $(STAMP)
@@ -67,11 +73,11 @@ validate: $(STAMP)
 test-unit: $(SPACY)
 	$(BIN)/pytest -q -m "not e2e and not nlu"
 
-test-nlu: $(MODEL)
+test-nlu: $(MODEL) $(READER)
 	$(BIN)/pytest -q tests/nlu
 
 # Both evaluations always run; the target fails if either misses its target.
-evaluate: $(MODEL)
+evaluate: $(MODEL) $(READER)
 	rc=0; $(BIN)/python tests/nlu/evaluate_heldout.py --model $(MODEL) --out results/evaluation || rc=1; \
 	for f in tests/nlu/conversations*.yml; do \
 		$(BIN)/python tests/nlu/evaluate_conversations.py --model $(MODEL) --out results/evaluation --conversations $$f || rc=1; \
@@ -80,19 +86,19 @@ evaluate: $(MODEL)
 test-core: $(MODEL)
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) $(READER)
 	$(BIN)/pytest -q -m e2e
 
 # The browser tests take the README's screenshots; only this target writes them to docs/.
-screenshots: $(MODEL) $(CHROMIUM)
+screenshots: $(MODEL) $(READER) $(CHROMIUM)
 	PMO_TUTOR_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web/test_browser.py tests/web/test_check_browser.py
 
-test: $(MODEL) $(CHROMIUM) validate
+test: $(MODEL) $(READER) $(CHROMIUM) validate
 	$(BIN)/pmo-tutor scenarios validate
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 	$(BIN)/pytest -q
 
-bench: $(MODEL)
+bench: $(MODEL) $(READER)
 	$(BIN)/python scripts/bench.py
 
 # Mutation testing, not part of CI: slow (see docs/benchmarks.md, "Mutation testing"). The config

@@ -465,10 +465,13 @@ class Evaluator:
                 raised = T.MISSING_RISK in challenge_cue_scores(reading.text) or not (set(refs) & self._named(reading.text))
                 if mentions_missing(flaw, reading.text) and raised and (types or reading.is_challenge):
                     out.append(flaw)
-            elif flaw.at is None:
-                # A gap in a report or policy as a whole ("the report shows no trend"): said in its
-                # words as a gap, not a topic in passing ("are the scores converted before the top ten?").
-                if flaw.type in challenge_cue_scores(reading.text) and mentions_missing(flaw, reading.text):
+            elif flaw.at is None or not refs and kind(flaw.type).family == "process":
+                # A gap in a report or policy as a whole ("the report shows no trend"), or a portfolio
+                # point made about what it names, not a row ("G&H is one risk across three projects"):
+                # said in its words as a gap, not a topic in passing ("are the scores converted
+                # before the top ten?").
+                said = flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
+                if said and mentions_missing(flaw, reading.text):
                     out.append(flaw)
             elif flaw.type == T.DUPLICATE:
                 if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:

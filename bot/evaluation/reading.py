@@ -57,6 +57,8 @@ class Reading:
     risk_ids: list[str] = field(default_factory=list)
     types: list[FlawType] = field(default_factory=list)
     cue_types: set[FlawType] = field(default_factory=set)
+    # the process-design points the manager-level reader is sure the words make
+    read_points: set[FlawType] = field(default_factory=set)
 
     @property
     def low(self) -> str:
@@ -184,9 +186,9 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
     explicit += rows_by_owner(text, scenario)
     low = text.lower()
     # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
-    # precise as its id.
+    # precise as its id; a one-word clause title ("Review") is only a topic word.
     for row in scenario.items:
-        m = _alias_pattern(row.title).search(low)
+        m = _alias_pattern(row.title).search(low) if " " in row.title.strip() else None
         if m:
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
@@ -243,9 +245,11 @@ def read(
         cues = {t: n for t, n in challenge_cue_scores(text).items() if t in allowed}
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
+    read_points: set[FlawType] = set()
     if allowed & PROCESS:
         point, p = next(iter(process_points(text).items()), (None, 0.0))
         if point and p >= READER_SURE and FlawType(point) in allowed:
+            read_points.add(FlawType(point))
             cues[FlawType(point)] = cues.get(FlawType(point), 0) + 1
     by_cue = sorted(cues, key=lambda t: -cues[t])
     types: list[FlawType] = []
@@ -264,4 +268,5 @@ def read(
         risk_ids=mentioned_risks(text, scenario),
         types=types,
         cue_types=set(cues),
+        read_points=read_points,
     )

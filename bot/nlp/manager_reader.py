@@ -111,3 +111,7 @@ def process_points(text: str) -> dict[str, float]:
 def warm() -> None:
     """Fit (or load) now, so the first manager-level message is not the one that waits."""
     _model()
+
+
+if __name__ == "__main__":  # make: fit once at build time, so no learner waits for it
+    warm()

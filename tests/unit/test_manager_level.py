@@ -184,3 +184,48 @@ def test_portfolio_flaws_on_rows_and_on_the_report_as_a_whole(tutor, store):
         f"{common.risk_id} should be one portfolio-level risk with one owner. It's a common cause.")
     say("The report is just a top ten snapshot: no trend, nothing compared against appetite.")
     assert verdicts(store) == [("hit", common.id), ("hit", blind.id)]
+
+
+# -- a portfolio flaw on several rows; clause titles that are only topic words ------------------
+def test_a_portfolio_flaw_keeps_every_row_it_shows_on_in_a_variant():
+    plain, shuffled = variant(REPORT, 0), variant(REPORT, 3)
+    f0, f3 = flaw(plain, T.NO_AGGREGATION), flaw(shuffled, T.NO_AGGREGATION)
+    assert len(f0.also_on) == 2
+    titles = lambda s, f: sorted(s.row(r).title for r in f.places)  # noqa: E731
+    assert titles(plain, f0) == titles(shuffled, f3)
+
+
+@pytest.mark.parametrize("pick", [0, 1])
+def test_a_portfolio_flaw_is_found_from_any_row_it_shows_on(tutor, store, pick):
+    s = variant(REPORT, 3)
+    f = flaw(s, T.NO_AGGREGATION)
+    say = player(tutor, REPORT, 3)
+    say(f"{f.also_on[pick]} is the same contractor again. Nobody has added that exposure up across the "
+        "projects, so each piece looks tolerable on its own.")
+    assert verdicts(store) == [("hit", f.id)]
+
+
+def test_a_portfolio_point_made_about_what_it_names_is_found_without_a_row(tutor, store):
+    s = variant(REPORT, 0)
+    f = flaw(s, T.NO_AGGREGATION)
+    name = next(k for k in f.keywords if len(k) > 3)
+    say = player(tutor, REPORT)
+    say(f"{name.title()} sits under three different projects and nobody looks at the combined exposure "
+        "at portfolio level.")
+    assert verdicts(store) == [("hit", f.id)]
+
+
+def test_also_on_belongs_to_process_flaws_on_portfolio_rows():
+    data = get_scenario(REPORT).dict(by_alias=True)
+    wrong = next(f for f in data["flaws"] if f["type"] == "wrong_owner")
+    wrong["also_on"] = ["R2"]
+    with pytest.raises(ValidationError, match="also_on"):
+        Scenario.parse_obj(data)
+
+
+def test_a_one_word_clause_title_is_a_topic_word_not_a_reference():
+    from bot.evaluation.reading import risk_positions
+    s = variant(POLICY, 0)
+    one_word = next(c for c in s.clauses if " " not in c.title)
+    said = f"There is no {one_word.title.lower()} of what went wrong once a project has closed."
+    assert (said.index(one_word.title.lower()), one_word.id, True) not in risk_positions(said, s)
