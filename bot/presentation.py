@@ -88,9 +88,17 @@ def register_text(s: Scenario) -> str:
 
 def register_data(s: Scenario) -> dict:
     data = {"tolerance": s.tolerance, "as_of": s.as_of.isoformat()}
-    if s.artefact == "policy":
-        return {"clauses": [c.public() for c in s.clauses], **data}
+    if s.artefact == "policy":  # the title heads the clause list where the text version is dropped
+        return {"clauses": [c.public() for c in s.clauses], "title": s.brief.project, **data}
     return {"register": [r.public() for r in s.rows], **data}
+
+
+def persona_role(s: Scenario) -> str:
+    """What the role-played speaker is, for a chat label: a manager-level stakeholder is not a PM."""
+    if s.level != "manager":
+        return "Project Manager"
+    person = next((p for p in s.brief.people if p.name == s.persona.name), None)
+    return re.split(r"[;,]", person.role)[0].strip() if person else "Stakeholder"
 
 
 HOW_TO_PLAY_MANAGER = (

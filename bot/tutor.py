@@ -18,7 +18,7 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.nlp.patterns import RISK_REF
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
-from bot.scenarios.loader import library
+from bot.scenarios.loader import UnknownScenario, library
 from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.scenarios.variants import random_seed, variant
 
@@ -203,6 +203,28 @@ class Tutor:
             ]
 
         return self._in_session(msg, move)
+
+    # -- what channels show beside the conversation -------------------------------------------
+    def artefact(self, conversation_id: str) -> dict | None:
+        """The running session's register or draft policy as data (for cards), or None."""
+        with self.store.transaction() as db:
+            session = self.store.active_session(db, conversation_id)
+            found = (session.scenario, session.seed) if session else None
+        try:
+            return show.register_data(variant(*found)) if found else None
+        except UnknownScenario:  # removed by a trainer since
+            return None
+
+    def speaker_role(self, conversation_id: str) -> str:
+        """Who the role-played speaker of the conversation's latest session is ("Project Manager",
+        "Director of Transformation"), so a channel need not call a director a PM."""
+        with self.store.transaction() as db:
+            session = self.store.latest_session(db, conversation_id)
+            found = (session.scenario, session.seed) if session else None
+        try:
+            return show.persona_role(variant(*found)) if found else "Project Manager"
+        except UnknownScenario:
+            return "Project Manager"
 
     # -- plumbing ---------------------------------------------------------------------------
     def _in_session(self, msg: Incoming, move) -> list[Reply]:

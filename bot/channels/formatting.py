@@ -1,10 +1,12 @@
 """How the tutor's replies read in Telegram: pure functions, no I/O and no Telegram or Rasa imports.
 
 Rasa's REST channel answers with a list of messages: `{"text", "buttons": [{"title", "payload"}]}`
-and custom JSON such as the register `{"register": [Row], "tolerance", "as_of"}`. Here they become
-Telegram messages in HTML parse mode: escaped text, speakers in bold, a compact register overview
-with a button per risk card, inline keyboards whose callback data fits Telegram's 64 bytes, and
-everything split under the 4,096-character limit without cutting a tag or an entity in two.
+and custom JSON: the register `{"register": [Row], "tolerance", "as_of"}` or, at manager level, a
+draft policy `{"clauses": [{"id", "title", "text"}], "title", "as_of"}`. Here they become Telegram
+messages in HTML parse mode: escaped text, speakers in bold, a compact overview of the register or
+policy with a button per risk or clause card, inline keyboards whose callback data fits Telegram's
+64 bytes, and everything split under the 4,096-character limit without cutting a tag or an entity
+in two.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ EXPIRED = "That button has expired. Send /scenarios or /register to get fresh on
 COMMANDS: dict[str, tuple[str, str]] = {
     "start": ("Welcome and the scenario menu", "/greet"),
     "scenarios": ("Choose a scenario to practise", "/list_scenarios"),
-    "register": ("The PM's risk register (add a risk id for its card)", "/show_register"),
+    "register": ("The register or draft policy (add R4 or C4 for one card)", "/show_register"),
     "hint": ("A hint when you're stuck", "/ask_hint"),
     "progress": ("Flaws found so far and your score", "/show_progress"),
     "finish": ("End the role-play and get your debrief", "/finish_session"),
@@ -47,7 +49,8 @@ EXTRA_COMMANDS = {"brief": "/show_brief"}  # understood, not advertised in the m
 
 _SPEAKER = re.compile(r"^(Tutor|[^:\n]{1,80} \(PM\)):[ \t]*", re.DOTALL)
 _START = re.compile(r'^/start_scenario(\{.*\})$', re.DOTALL)
-_RISK_ID = re.compile(r"^[A-Za-z]{1,3}\d{1,4}$")
+# "R4", "c07", "clause 4", "section 4", "risk #4", "4": what /register accepts for one card
+_REF = re.compile(r"^(?:(?:risk|row|clause|section)\s*)?#?\s*([A-Za-z]{0,3})\s*(\d{1,4})$", re.IGNORECASE)
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|\s+|[^<&\s]+|[<&]")
 _TAG = re.compile(r"<(/?)([a-zA-Z0-9-]+)[^>]*>")
 
@@ -126,7 +129,7 @@ def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return chunks
 
 
-# -- the register ----------------------------------------------------------------------------
+# -- the register or the draft policy -------------------------------------------------------
 def _date(value: str) -> str:
     try:
         return f"{dt.date.fromisoformat(value):%d %b %Y}"
@@ -134,8 +137,27 @@ def _date(value: str) -> str:
         return str(value)
 
 
+def is_policy(data: dict) -> bool:
+    return "clauses" in data
+
+
+def is_artefact(custom: object) -> bool:
+    """Custom JSON carrying the register or a draft policy (not some other payload)."""
+    return isinstance(custom, dict) and ("register" in custom or "clauses" in custom)
+
+
+def items(data: dict) -> list[dict]:
+    """The register's rows or the policy's clauses, in order."""
+    return (data.get("clauses") if is_policy(data) else data.get("register")) or []
+
+
+def _project(row: dict) -> str:
+    # a portfolio register's rows come from several projects: the project is part of the row's identity
+    return f" [{esc(row['project'])}]" if row.get("project") else ""
+
+
 def register_overview(data: dict) -> str:
-    """One line a risk, short enough for a phone: id, title, score, owner, status."""
+    """One line a risk, short enough for a phone: id, project (portfolio), title, score, owner, status."""
     rows = data.get("register") or []
     tolerance = data.get("tolerance")
     head = f"<b>Risk register</b> (as of {esc(_date(data.get('as_of', '')))}"
@@ -144,9 +166,26 @@ def register_overview(data: dict) -> str:
     for r in rows:
         owner = str(r.get("owner") or "no owner").split(" (")[0]
         status = "" if r.get("status") == "open" else f" · <i>{esc(r.get('status'))}</i>"
-        lines.append(f"<b>{esc(r['id'])}</b> {esc(r.get('title', ''))} · <b>{esc(r.get('score'))}</b> · {esc(owner)}{status}")
+        lines.append(
+            f"<b>{esc(r['id'])}</b>{_project(r)} {esc(r.get('title', ''))} · <b>{esc(r.get('score'))}</b> · "
+            f"{esc(owner)}{status}"
+        )
     lines.append("Tap a risk for its card, or send /register R4.")
     return "\n".join(lines)
+
+
+def policy_overview(data: dict) -> str:
+    """One line a clause: its id and title; the text is a tap away."""
+    clauses = data.get("clauses") or []
+    title = esc(data.get("title") or "Draft policy")
+    head = f"<b>{title}</b> ({len(clauses)} clauses, as of {esc(_date(data.get('as_of', '')))})"
+    lines = [head, *(f"<b>{esc(c['id'])}</b> {esc(c.get('title', ''))}" for c in clauses)]
+    lines.append("Tap a clause to read it, or send /register C4.")
+    return "\n".join(lines)
+
+
+def overview(data: dict) -> str:
+    return policy_overview(data) if is_policy(data) else register_overview(data)
 
 
 def risk_card(row: dict, tolerance: int | None = None) -> str:
@@ -154,9 +193,11 @@ def risk_card(row: dict, tolerance: int | None = None) -> str:
     score = f"P{esc(row.get('probability'))} × I{esc(row.get('impact'))} = <b>{esc(row.get('score'))}</b>"
     if above:
         score += f" (above tolerance {esc(tolerance)})"
+    project = [f"<i>Project</i>: {esc(row['project'])}"] if row.get("project") else []
     return "\n".join(
         [
             f"<b>{esc(row['id'])} · {esc(row.get('title', ''))}</b>",
+            *project,
             esc(row.get("description", "")),
             f"<i>Category</i>: {esc(row.get('category', ''))}",
             f"<i>Score</i>: {score}",
@@ -168,24 +209,46 @@ def risk_card(row: dict, tolerance: int | None = None) -> str:
     )
 
 
+def clause_card(clause: dict) -> str:
+    return f"<b>{esc(clause['id'])} · {esc(clause.get('title', ''))}</b>\n{esc(clause.get('text', ''))}"
+
+
+def card(data: dict, item: dict) -> str:
+    return clause_card(item) if is_policy(data) else risk_card(item, data.get("tolerance"))
+
+
 def full_register(data: dict) -> str:
-    return "\n\n".join(risk_card(r, data.get("tolerance")) for r in data.get("register") or [])
+    return "\n\n".join(card(data, x) for x in items(data))
 
 
 def card_keyboard(data: dict, per_row: int = 4) -> list[list[tuple[str, str]]]:
-    ids = [str(r["id"]) for r in data.get("register") or []]
-    keys = [(i, f"c|{i}") for i in ids]
+    keys = [(str(x["id"]), f"c|{x['id']}") for x in items(data)]
     rows = [keys[n:n + per_row] for n in range(0, len(keys), per_row)]
-    return rows + [[("Full register", "full")]] if rows else []
+    return rows + [[("Full policy" if is_policy(data) else "Full register", "full")]] if rows else []
 
 
-def find_row(data: dict, risk_id: str) -> dict | None:
-    rid = risk_id.strip().upper()
-    return next((r for r in data.get("register") or [] if str(r["id"]).upper() == rid), None)
+def find_item(data: dict, ref: str) -> dict | None:
+    """The row or clause a learner named: "R4", "C4", "clause 4", or just "4"."""
+    m = _REF.match(ref.strip())
+    if not m:
+        return None
+    prefix = m.group(1).upper() or ("C" if is_policy(data) else "R")
+    wanted = f"{prefix}{int(m.group(2))}"
+    return next((x for x in items(data) if str(x["id"]).upper() == wanted), None)
 
 
-def looks_like_risk_id(text: str) -> bool:
-    return bool(_RISK_ID.match(text.strip()))
+def not_found(data: dict, ref: str) -> str:
+    what, where = ("clause", "The policy") if is_policy(data) else ("risk", "The register")
+    ids = ", ".join(str(x["id"]) for x in items(data))
+    return f"No {what} called {esc(ref[:20])}. {where} has {esc(ids)}."
+
+
+def _text_version(text: str, data: dict) -> bool:
+    """Is this the long text form of the artefact that follows it (dropped for the overview)?"""
+    if is_policy(data):
+        first = (data.get("clauses") or [{}])[0]
+        return f"{first.get('id')} {first.get('title')}" in text
+    return "Risk register" in text
 
 
 # -- buttons ---------------------------------------------------------------------------------
@@ -248,9 +311,9 @@ class Outgoing:
 
 
 def render(messages: list[dict], codec: CallbackCodec) -> tuple[list[Outgoing], dict | None]:
-    """Rasa's replies to one message as Telegram messages, and the register if one was sent.
-    Consecutive texts are joined (fewer messages, kinder to rate limits); the long text register
-    is replaced by the compact overview when the structured register follows it."""
+    """Rasa's replies to one message as Telegram messages, and the register or policy if one was
+    sent. Consecutive texts are joined (fewer messages, kinder to rate limits); the long text
+    version is replaced by the compact overview when the structured data follows it."""
     out: list[Outgoing] = []
     pending: list[str] = []
     register = None
@@ -265,20 +328,22 @@ def render(messages: list[dict], codec: CallbackCodec) -> tuple[list[Outgoing], 
 
     for i, m in enumerate(messages):
         custom = m.get("custom")
-        if isinstance(custom, dict) and "register" in custom:
+        if is_artefact(custom):
             register = custom
             emit()
-            out.append(Outgoing(register_overview(custom), card_keyboard(custom)))
+            pending.append(overview(custom))
+            emit(card_keyboard(custom))  # split if long (an imported register); the keys go last
             continue
         text = m.get("text")
         if not text:
             continue
         nxt = messages[i + 1] if i + 1 < len(messages) else {}
-        if isinstance(nxt.get("custom"), dict) and "register" in nxt["custom"] and "Risk register" in text:
+        if is_artefact(nxt.get("custom")) and _text_version(text, nxt["custom"]):
             # keep who is speaking, drop the long text version
             head = _SPEAKER.match(text)
             if head:
-                pending.append(f"<b>{esc(head.group(1))}:</b> Here's the register.")
+                what = "the draft" if is_policy(nxt["custom"]) else "the register"
+                pending.append(f"<b>{esc(head.group(1))}:</b> Here's {what}.")
             continue
         pending.append(reply_html(text))
         buttons = m.get("buttons") or []

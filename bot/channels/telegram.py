@@ -56,7 +56,7 @@ from telegram.ext import (
 )
 
 from bot.channels import formatting as fmt
-from bot.presentation import register_data, start_payload
+from bot.presentation import start_payload
 
 log = logging.getLogger("pmo_tutor.telegram")
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,6 +261,13 @@ class TelegramBridge:
 
             self._store = ProgressStore()
         return self._store
+
+    @property
+    def tutor(self):
+        """The core, for what is shown beside the conversation (cards of the running session)."""
+        from bot.tutor import Tutor
+
+        return Tutor(self.store)
 
     def build(self) -> Application:
         c = self.cfg
@@ -472,19 +479,15 @@ class TelegramBridge:
         q = update.callback_query
         chat = update.effective_chat
         data = q.data or ""
-        if data.startswith("c|") or data == "full":
-            await self._ack(q, data[2:] if data.startswith("c|") else "Full register")
+        label = _label(q, data)
+        if data.startswith("c|") or data == "full":  # a risk or clause card, or the full text
+            await self._ack(q, label or data[2:] or "Full text")
             await self.show_register(chat, data[2:] if data.startswith("c|") else "full")
             return
         payload = self.codec.decode(data)
         if payload is None:
             await self._ack(q, fmt.EXPIRED)
             return
-        label = next(
-            (b.text for row in (q.message.reply_markup.inline_keyboard if q.message and q.message.reply_markup else [])
-             for b in row if b.callback_data == data),
-            "",
-        )
         await self._ack(q, f"{label}: starting..." if data.startswith("s|") else "OK")
         if q.message is not None and label:  # show the choice, and that the menu has been used
             with contextlib.suppress(TelegramError):
@@ -500,30 +503,20 @@ class TelegramBridge:
             log.info("answerCallbackQuery: %s", e)
 
     async def show_register(self, chat: Chat, which: str, reply_to: int | None = None) -> None:
-        """A risk card (`R4`) or every card (`full`), from the session's register."""
+        """A risk or clause card (`R4`, `C4`, `clause 4`) or the full text (`full`), from the
+        session's register or draft policy."""
         conversation = f"telegram:{chat.id}" if chat.type == Chat.PRIVATE else f"telegram-group:{chat.id}"
-        data = await asyncio.to_thread(self._current_register, conversation)
+        data = await asyncio.to_thread(self.tutor.artefact, conversation)
         if data is None:
             await self.send(chat.id, "There's no role-play running yet. Start one with /scenarios.", reply_to=reply_to)
             return
         if which.strip().lower() in ("full", "all"):
-            for part in fmt.split_html(fmt.full_register(data)):
-                await self.send(chat.id, part)
-            return
-        row = fmt.find_row(data, which) if fmt.looks_like_risk_id(which) else None
-        if row is None:
-            ids = ", ".join(str(r["id"]) for r in data["register"])
-            await self.send(chat.id, f"No risk called {fmt.esc(which[:20])}. The register has {fmt.esc(ids)}.", reply_to=reply_to)
-            return
-        await self.send(chat.id, fmt.risk_card(row, data.get("tolerance")), reply_to=reply_to)
-
-    def _current_register(self, conversation: str) -> dict | None:
-        from bot.progress.teams import active_scenario
-        from bot.scenarios.variants import variant
-
-        with self.store.transaction() as db:
-            found = active_scenario(db, conversation)
-        return register_data(variant(*found)) if found else None
+            html = fmt.full_register(data)
+        else:
+            item = fmt.find_item(data, which)
+            html = fmt.card(data, item) if item else fmt.not_found(data, which)
+        for i, part in enumerate(fmt.split_html(html)):
+            await self.send(chat.id, part, reply_to=reply_to if i == 0 else None)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
@@ -640,6 +633,13 @@ class TelegramBridge:
                 log.error("gave up sending to chat %s: %s", chat_id, e)
                 return False
         return False
+
+
+def _label(q, data: str) -> str:
+    """The text of the pressed button, read from the message's keyboard."""
+    markup = getattr(q.message, "reply_markup", None)  # none on an inaccessible (old) message
+    rows = markup.inline_keyboard if markup else []
+    return next((b.text for row in rows for b in row if b.callback_data == data), "")
 
 
 def _seconds(value) -> float:

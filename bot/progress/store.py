@@ -137,6 +137,13 @@ class ProgressStore:
             .limit(1)
         ).scalar_one_or_none()
 
+    @staticmethod
+    def latest_session(db: DbSession, conversation_id: str) -> Session | None:
+        """The conversation's newest session, running or not (a just-finished one still has a speaker)."""
+        return db.execute(
+            select(Session).where(Session.conversation_id == conversation_id).order_by(Session.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
     def start_session(self, db: DbSession, conversation_id: str, learner_id: str, scenario: str, seed: int) -> Session:
         previous = self.active_session(db, conversation_id)
         if previous is not None:

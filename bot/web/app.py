@@ -20,6 +20,7 @@ from bot.progress.store import ProgressStore
 from bot.scenarios.loader import library
 from bot.scenarios.register_import import RegisterError
 from bot.scenarios.variants import variant
+from bot.tutor import Tutor
 from bot.web import charts, check, export, learner
 
 log = logging.getLogger(__name__)
@@ -350,7 +351,8 @@ async def chat_message(request: web.Request) -> web.Response:
     except (aiohttp.ClientError, TimeoutError, ValueError) as e:
         log.warning("Rasa unreachable: %s", type(e).__name__)
         return _error(502, "the tutor is not answering right now; try again in a moment")
-    return _json({"messages": learner.shape(raw)})
+    role = Tutor(store).speaker_role(learner_id)  # a manager-level stakeholder is not a PM
+    return _json({"messages": learner.shape(raw, role)})
 
 
 async def chat_history(request: web.Request) -> web.Response:

@@ -1,7 +1,7 @@
 """The learner's side of the web app: identity cookie, the Rasa proxy's message shaping, the
 resumable history and the progress page. Nothing here reads the answer key into a response:
-registers are whitelisted to the contract's Row fields and flaws appear only once found
-(or in the debrief the learner already received)."""
+registers are whitelisted to the contract's Row fields, policies to a clause's id, title and text,
+and flaws appear only once found (or in the debrief the learner already received)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from bot.presentation import register_data
+from bot.presentation import persona_role, register_data
 from bot.progress.models import Learner, Session, Utterance
 from bot.progress.reports import iso, live_score
 from bot.progress.store import ProgressStore
@@ -26,7 +26,10 @@ ROW_FIELDS = (
     "id", "title", "description", "category", "probability", "impact", "score", "owner",
     "response", "actions", "status", "last_reviewed",
 )
+CLAUSE_FIELDS = ("id", "title", "text")
 _PM = re.compile(r"^(?P<name>[^\n:]{1,80}) \(PM\): ")
+# A draft policy as text: its title, then "C1 Title" and the clause's text indented beneath.
+_POLICY = re.compile(r"^[^\n]+\nC\d{1,2} [^\n]+\n   ")
 _START = re.compile(r'^/start_scenario\{.*"scenario"\s*:\s*"(?P<id>[a-z0-9-]+)"')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -71,6 +74,8 @@ def kind_of(speaker: str, body: str) -> str:
         return "debrief"
     if speaker == "pm" and body.startswith("Risk register:"):
         return "register"
+    if speaker == "pm" and _POLICY.match(body):
+        return "policy"
     return "text"
 
 
@@ -78,15 +83,30 @@ def clean_register(data: dict) -> dict:
     rows = []
     for r in data.get("register") or []:
         if isinstance(r, dict):
-            rows.append({k: r.get(k) for k in ROW_FIELDS})
+            row = {k: r.get(k) for k in ROW_FIELDS}
+            if r.get("project"):  # a portfolio register's rows name their project
+                row["project"] = str(r["project"])
+            rows.append(row)
     return {"rows": rows, "tolerance": data.get("tolerance"), "as_of": data.get("as_of")}
+
+
+def clean_policy(data: dict) -> dict:
+    clauses = [{k: str(c.get(k) or "") for k in CLAUSE_FIELDS} for c in data.get("clauses") or [] if isinstance(c, dict)]
+    return {"clauses": clauses, "title": str(data.get("title") or ""), "as_of": data.get("as_of")}
+
+
+# custom JSON key -> (the chat message's kind, also the key of its data; cleaner; text when none came first)
+ARTEFACTS = {
+    "register": ("register", clean_register, "Risk register"),
+    "clauses": ("policy", clean_policy, "Draft policy"),
+}
 
 
 def message(speaker: str, name: str, text: str, buttons=None) -> dict:
     k = kind_of(speaker, text)
     m = {"speaker": speaker, "name": name, "kind": k, "text": text}
-    if k == "register":
-        m["text"] = text.split("\n", 1)[0]  # the table replaces the plain-text rows
+    if k in ("register", "policy"):
+        m["text"] = text.split("\n", 1)[0]  # the table or clause list replaces the plain text
     if buttons:
         m["buttons"] = [
             {"title": str(b.get("title", ""))[:200], "payload": str(b.get("payload", ""))[:500]}
@@ -96,22 +116,28 @@ def message(speaker: str, name: str, text: str, buttons=None) -> dict:
     return m
 
 
-def shape(raw: list) -> list[dict]:
-    """Rasa REST output -> chat messages: speaker, name, kind, text, buttons, register."""
+def shape(raw: list, role: str | None = None) -> list[dict]:
+    """Rasa REST output -> chat messages: speaker, name, kind, text, buttons, and the register or
+    policy (its structured data joins the text message it follows). `role` labels the PM's lines."""
     out: list[dict] = []
     for item in raw if isinstance(raw, list) else []:
         if not isinstance(item, dict):
             continue
         custom = item.get("custom")
-        if isinstance(custom, dict) and "register" in custom:
-            reg = clean_register(custom)
-            if out and out[-1]["kind"] == "register" and "register" not in out[-1]:
-                out[-1]["register"] = reg
+        artefact = next((a for key, a in ARTEFACTS.items() if isinstance(custom, dict) and key in custom), None)
+        if artefact:
+            kind, clean, heading = artefact
+            if out and out[-1]["kind"] == kind and kind not in out[-1]:
+                out[-1][kind] = clean(custom)
             else:
-                out.append({"speaker": "pm", "name": "", "kind": "register", "text": "Risk register", "register": reg})
+                out.append({"speaker": "pm", "name": "", "kind": kind, "text": heading, kind: clean(custom)})
         elif isinstance(item.get("text"), str):
             speaker, name, body = split_speaker(item["text"])
             out.append(message(speaker, name, body, item.get("buttons")))
+    if role:
+        for m in out:
+            if m["speaker"] == "pm":
+                m["role"] = role
     return out
 
 
@@ -139,6 +165,7 @@ def history(db: DbSession, learner_id: str) -> dict:
     scenario = variant(s.scenario, s.seed)
     out["session"] = {"id": s.id, "scenario": s.scenario, "title": scenario.title, "status": s.status}
     titles = {sid: sc.title for sid, sc in library().items()}
+    role = persona_role(scenario)
     for u in db.execute(select(Utterance).where(Utterance.session_id == s.id).order_by(Utterance.id)).scalars():
         if u.speaker == "learner":
             start = _START.match(u.text)
@@ -149,6 +176,10 @@ def history(db: DbSession, learner_id: str) -> dict:
         m = message(u.speaker, name, u.text)
         if m["kind"] == "register":
             m["register"] = clean_register(register_data(scenario))
+        elif m["kind"] == "policy":
+            m["policy"] = clean_policy(register_data(scenario))
+        if u.speaker == "pm":
+            m["role"] = role
         out["messages"].append(m)
     return out
 

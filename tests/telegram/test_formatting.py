@@ -62,12 +62,88 @@ def test_register_overview_is_compact_and_cards_are_complete():
     first = s.rows[0]
     assert f"<b>{first.id}</b> {fmt.esc(first.title)} · <b>{first.score}</b>" in overview
     assert first.description not in overview
-    card = fmt.risk_card(fmt.find_row(data, first.id.lower()), data["tolerance"])
+    card = fmt.risk_card(fmt.find_item(data, first.id.lower()), data["tolerance"])
     assert fmt.esc(first.description) in card and fmt.esc(first.actions) in card
     keyboard = fmt.card_keyboard(data)
     assert [d for row in keyboard for _, d in row][: len(s.rows)] == [f"c|{r.id}" for r in s.rows]
     full = fmt.split_html(fmt.full_register(data))
     assert len(full) >= 2 and all(len(p) <= 4096 and balanced(p) for p in full)
+
+
+def test_policy_overview_lists_every_clause_on_one_line_with_a_button_each():
+    s = variant("eastmere-risk-policy", 0)
+    data = register_data(s)
+    overview = fmt.policy_overview(data)
+    lines = overview.splitlines()
+    assert lines[0] == f"<b>{fmt.esc(s.brief.project)}</b> (16 clauses, as of 16 Nov 2026)"
+    assert lines[1:-1] == [f"<b>{c.id}</b> {fmt.esc(c.title)}" for c in s.clauses]
+    assert "/register C4" in lines[-1] and s.clauses[0].text[:30] not in overview
+    assert fmt.overview(data) == overview and len(overview) < fmt.MAX_MESSAGE
+    keyboard = fmt.card_keyboard(data)
+    assert [d for row in keyboard for _, d in row] == [f"c|C{n}" for n in range(1, 17)] + ["full"]
+    assert keyboard[-1] == [("Full policy", "full")] and all(len(row) <= 4 for row in keyboard)
+
+
+def test_a_clause_card_has_its_id_title_and_whole_text_escaped():
+    data = register_data(variant("eastmere-risk-policy", 0))
+    c7 = fmt.find_item(data, "C7")
+    card = fmt.card(data, c7)
+    assert card.startswith("<b>C7 · Escalation</b>\n") and card.endswith(fmt.esc(c7["text"]))
+    odd = fmt.clause_card({"id": "C1", "title": "A & B <draft>", "text": "Scores < 5 & > 2"})
+    assert odd == "<b>C1 · A &amp; B &lt;draft&gt;</b>\nScores &lt; 5 &amp; &gt; 2"
+    full = fmt.split_html(fmt.full_register(data))
+    assert len(full) >= 2 and all(fmt.tg_len(p) <= fmt.MAX_MESSAGE and balanced(p) for p in full)
+    assert re.findall(r"^<b>(C\d+) · ", "\n".join(full), re.M) == [f"C{n}" for n in range(1, 17)]
+
+
+def test_register_c4_finds_the_clause_however_it_is_named():
+    data = register_data(variant("eastmere-risk-policy", 0))
+    for ref in ("C4", "c4", " C04 ", "clause 4", "Section 4", "4"):
+        assert fmt.find_item(data, ref)["title"] == "Roles and responsibilities", ref
+    for ref in ("C17", "R4", "the roles one", "C4 and C5"):
+        assert fmt.find_item(data, ref) is None, ref
+    missing = fmt.not_found(data, "C17<b>")
+    assert missing.startswith("No clause called C17&lt;b&gt;. The policy has C1, C2,") and missing.endswith("C16.")
+    register = register_data(variant("riverside-wms", 3))
+    assert fmt.find_item(register, "risk 4")["id"] == fmt.find_item(register, "r4")["id"] == "R4"
+    assert fmt.find_item(register, "C4") is None
+    assert fmt.not_found(register, "R99").startswith("No risk called R99. The register has R1, R2,")
+
+
+def test_a_portfolio_register_shows_each_rows_project():
+    s = variant("northbridge-portfolio-report", 0)
+    data = register_data(s)
+    overview = fmt.register_overview(data)
+    for r in s.rows:
+        assert f"<b>{r.id}</b> [{fmt.esc(r.project)}] {fmt.esc(r.title)} · <b>{r.score}</b>" in overview
+    first = data["register"][0]
+    card = fmt.card(data, fmt.find_item(data, first["id"]))
+    assert card.splitlines()[1] == f"<i>Project</i>: {fmt.esc(first['project'])}"
+    assert "Project" not in fmt.risk_card(register_data(variant("riverside-wms", 3))["register"][0])
+    assert all(fmt.tg_len(p) <= fmt.MAX_MESSAGE for p in fmt.split_html(fmt.full_register(data)))
+
+
+def test_render_shows_a_policy_as_its_overview_not_its_text():
+    s = variant("eastmere-risk-policy", 0)
+    from bot.presentation import register_text
+
+    out, artefact = fmt.render([
+        {"text": "Alistair Penrose (PM): Come in, sit down."},
+        {"text": f"Alistair Penrose (PM): {register_text(s)}"},
+        {"custom": register_data(s)},
+    ], fmt.CallbackCodec())
+    assert artefact["clauses"][6]["id"] == "C7"
+    assert out[0].html.endswith("<b>Alistair Penrose (PM):</b> Here's the draft.")
+    assert out[1].html.startswith(f"<b>{fmt.esc(s.brief.project)}</b>") and out[1].keyboard[-1] == [("Full policy", "full")]
+    assert s.clauses[0].text[:40] not in "".join(o.html for o in out)
+
+
+def test_a_long_overview_is_split_and_keeps_its_keyboard_on_the_last_part():
+    rows = [{"id": f"R{n}", "title": "A risk with a long enough title to fill a phone line " * 2, "score": 9,
+             "owner": "Someone", "status": "open"} for n in range(1, 121)]
+    out, _ = fmt.render([{"custom": {"register": rows, "tolerance": 15, "as_of": "2026-11-16"}}], fmt.CallbackCodec())
+    assert len(out) >= 2 and all(fmt.tg_len(o.html) <= fmt.MAX_MESSAGE for o in out)
+    assert [bool(o.keyboard) for o in out] == [False] * (len(out) - 1) + [True]
 
 
 def test_render_joins_texts_replaces_the_text_register_and_maps_buttons():

@@ -9,6 +9,7 @@ import pytest
 import requests
 from tg_fakebot import message, press, sticker, user
 
+from bot.channels import formatting as fmt
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 
@@ -88,6 +89,68 @@ def test_a_private_session_from_start_to_debrief(stack, api, live):
     me = next(x for x in stack.api("/api/learners").json() if x["id"] == "telegram:301")
     assert me["channel"] == "telegram" and me["display_name"] == "Ana Silva" and me["flaws_found"] == 1
     assert stack.api("/api/learners/telegram:301/sessions").json()[0]["status"] == "finished"
+
+
+def test_a_manager_session_on_a_draft_policy_from_clause_cards_to_agreement(stack, api, live):
+    """The stakeholder's draft policy as a clause overview with a card per clause; a flawed clause
+    challenged, the fix accepted, the objection met, and the debrief says it was agreed."""
+    s = variant("eastmere-risk-policy", 0)
+    gap = next(f for f in s.flaws if f.type == T.ESCALATION_GAP)
+    assert gap.clause_id == "C7"
+    cat = user(701, "Cat", "Okoro")
+    api.push(message(701, cat, "/scenarios"))
+    menu = api.wait_text(701, "Choose a scenario")
+    mark = api.mark()
+    api.push(press(701, cat, sent_message(api, menu), "s|eastmere-risk-policy|0"))
+    overview = api.wait_text(701, "<b>C7</b> Escalation", after=mark)
+    assert overview.text.startswith(f"<b>{fmt.esc(s.brief.project)}</b> (16 clauses")
+    assert "<b>C4</b> Roles and responsibilities" in overview.text and s.clauses[6].text[:40] not in overview.text
+    assert [b["callback_data"] for b in overview.buttons] == [f"c|C{n}" for n in range(1, 17)] + ["full"]
+    started = "\n".join(api.texts(701, mark))
+    assert "<b>Alistair Penrose (PM):</b> Here's the draft." in started and "Project brief" in started
+    assert s.clauses[0].text[:40] not in started  # the long text version gave way to the overview
+
+    # a clause card from its button, another from /register C4, and the full policy split to fit
+    mark = api.mark()
+    api.push(press(701, cat, sent_message(api, overview), "c|C7"))
+    card = api.wait_text(701, "<b>C7 · Escalation</b>", after=mark)
+    assert fmt.esc(s.clauses[6].text) in card.text
+    command = api.push(message(701, cat, "/register C4"))["message"]
+    c4 = api.wait_text(701, "<b>C4 · Roles and responsibilities</b>", after=mark)
+    assert c4.params["reply_parameters"]["message_id"] == command["message_id"]
+    api.push(message(701, cat, "/register C99"))
+    api.wait_text(701, "No clause called C99. The policy has C1, C2,", after=mark)
+    mark = api.mark()
+    api.push(press(701, cat, sent_message(api, overview), "full"))
+    api.wait_text(701, "<b>C16 · ", after=mark)
+    parts = api.texts(701, mark)
+    assert len(parts) >= 2 and all(len(p) <= 4096 for p in parts)
+    assert re.findall(r"^<b>(C\d+) · ", "\n".join(parts), re.M) == [f"C{n}" for n in range(1, 17)]
+
+    # challenge the flawed clause, propose the fix, meet the stakeholder's objection
+    mark = api.mark()
+    api.push(message(701, cat, "Clause 7: a score of 15 or 16 sits in both the project band and the programme band, "
+                               "so who gets it? Standalone projects have no programme board."))
+    api.wait_text(701, fmt.esc(gap.replies.hit[:40]), after=mark)
+    api.push(message(701, cat, "Make the bands contiguous: up to 14 stays with the project board, 15 and above goes "
+                               "to the Portfolio Board, decision recorded within 5 working days."))
+    api.wait_text(701, fmt.esc(gap.fix.accepted_reply[:40]), after=mark)
+    api.wait_text(701, fmt.esc(gap.fix.objection.text[:40]), after=mark)
+    api.push(message(701, cat, "Because audit found escalations with no decisions recorded, and a safety risk can't "
+                               "wait for the next meeting. Keep it light: the chair decides by email between "
+                               "meetings on a one-page note."))
+    api.wait_text(701, fmt.esc(gap.fix.objection.accepted_reply[:40]), after=mark)
+
+    mark = api.mark()
+    api.push(message(701, cat, "/finish"))
+    api.wait_text(701, "Debrief", after=mark)
+    debrief = "\n".join(api.texts(701, mark))
+    assert "• C7: escalation gap, fixed, and agreed" in debrief and f"You found 1 of {len(s.flaws)} flaws" in debrief
+
+    [session] = stack.api("/api/learners/telegram:701/sessions").json()[:1]
+    detail = stack.api(f"/api/sessions/{session['id']}").json()
+    assert [(c["verdict"], c["flaw_id"]) for c in detail["challenges"]] == [
+        ("hit", gap.id), ("fix_accepted", gap.id), ("agreed", gap.id)]
 
 
 def test_a_group_plays_one_session_and_each_member_is_credited(stack, api, live):

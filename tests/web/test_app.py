@@ -136,6 +136,55 @@ async def test_history_resumes_the_learners_own_session_only(client, store):
     assert other["session"] is None and other["messages"] == []
 
 
+def start_policy(store, learner: str) -> None:
+    from bot.tutor import Incoming, Tutor
+
+    Tutor(store).start(Incoming(learner, learner, '/start_scenario{"scenario": "eastmere-risk-policy", "seed": 0}',
+                                channel="web"), "eastmere-risk-policy", 0)
+
+
+def test_shape_turns_a_policy_into_a_clause_list_and_keeps_a_portfolio_project():
+    from bot.presentation import register_data, register_text
+    from bot.web.learner import shape
+
+    s = variant("eastmere-risk-policy", 0)
+    extra = {"id": "C17", "title": "T", "text": "x", "aliases": ["secret"]}  # only id, title and text pass
+    data = register_data(s) | {"clauses": register_data(s)["clauses"] + [extra]}
+    out = shape([{"text": f"Alistair Penrose (PM): {register_text(s)}"}, {"custom": data}], "Director of Transformation")
+    [policy] = out
+    assert (policy["kind"], policy["name"], policy["role"]) == ("policy", "Alistair Penrose", "Director of Transformation")
+    assert policy["text"] == f"{s.brief.project} (as of 16 Nov 2026)"  # the list replaces the plain text
+    clauses = policy["policy"]["clauses"]
+    assert clauses[6] == {"id": "C7", "title": "Escalation", "text": s.clauses[6].text}
+    assert clauses[-1] == {"id": "C17", "title": "T", "text": "x"} and policy["policy"]["title"] == s.brief.project
+    alone = shape([{"custom": data}])  # structured data with no text before it still shows
+    assert alone[0]["kind"] == "policy" and alone[0]["text"] == "Draft policy" and "role" not in alone[0]
+
+    n = variant("northbridge-portfolio-report", 0)
+    [reg] = shape([{"text": f"Rhiannon Price (PM): {register_text(n)}"}, {"custom": register_data(n)}])
+    assert reg["kind"] == "register" and reg["register"]["rows"][0]["project"] == n.rows[0].project
+    [plain] = shape([{"custom": register_data(variant(SID, SEED))}])
+    assert "project" not in plain["register"]["rows"][0]
+
+
+async def test_history_shows_a_policy_session_as_clauses_said_by_the_stakeholder(client, store):
+    start_policy(store, ANA)
+    h = await (await client.get("/chat/history", headers=cookie(ANA))).json()
+    policy = next(m for m in h["messages"] if m["kind"] == "policy")
+    assert [c["id"] for c in policy["policy"]["clauses"]] == [f"C{n}" for n in range(1, 17)]
+    assert {m.get("role") for m in h["messages"] if m["speaker"] == "pm"} == {"Director of Transformation"}
+    assert "register" not in [m["kind"] for m in h["messages"]]
+
+
+async def test_the_stakeholders_role_labels_live_replies_too(client, rasa, store):
+    start_policy(store, ANA)
+    r = await client.post("/chat/message", headers=post_json(ANA), json={"message": "C7 overlaps"})
+    pm = [m for m in (await r.json())["messages"] if m["speaker"] == "pm"]
+    assert pm and {m["role"] for m in pm} == {"Director of Transformation"}
+    r = await client.post("/chat/message", headers=post_json(BEN), json={"message": "hello"})
+    assert {m["role"] for m in (await r.json())["messages"] if m["speaker"] == "pm"} == {"Project Manager"}
+
+
 async def test_learner_endpoints_never_carry_the_answer_key(client, store):
     play(store, ANA)
     s = variant(SID, SEED)

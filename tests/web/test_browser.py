@@ -52,6 +52,15 @@ def unique(name: str) -> str:
     return f"{name} {secrets.token_hex(3)}"
 
 
+def tall_enough(page, selector: str, most: int) -> int:
+    """A window height that shows the transcript from `selector` to its end (at most `most`)."""
+    return min(most, page.evaluate("""s => {
+        const log = document.getElementById('transcript'), top = log.querySelector(s).getBoundingClientRect().top;
+        const below = log.scrollHeight - (top - log.getBoundingClientRect().top + log.scrollTop);
+        return Math.ceil(below + window.innerHeight - log.clientHeight + 8);
+    }""", selector))
+
+
 def learner_id(ctx) -> str:
     """The learner id the web app gave this browser context (its HttpOnly cookie)."""
     (value,) = [c["value"] for c in ctx.cookies() if c["name"] == "pmo_learner"]
@@ -127,6 +136,78 @@ def test_reload_keeps_the_conversation_and_works_at_375px(learner):
     page.get_by_role("link", name="My progress").click()
     expect(page.locator("table").first).to_contain_text("Riverside")
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+
+
+def test_a_manager_session_shows_the_draft_policy_as_clause_cards(browser, stack):
+    """The stakeholder presents a draft policy: a card per clause (also at phone width and after a
+    reload); a flawed clause is challenged, fixed and the objection met; the trainer sees the
+    clauses with their flaws. Takes the README's manager-level screenshot."""
+    s = variant("eastmere-risk-policy", 0)
+    gap = next(f for f in s.flaws if f.type == T.ESCALATION_GAP)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    dialogs: list = []
+    watch_dialogs(page, dialogs)
+    page.goto(stack.web + "/")
+    expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
+    name = unique("Maya Fenwick")
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator("#status")).to_contain_text(name)
+    say(page, '/start_scenario{"scenario": "eastmere-risk-policy", "seed": 0}')
+    log = page.get_by_role("log")
+    policy = log.locator("figure.policy")
+    expect(policy).to_be_visible(timeout=WAIT)
+    expect(policy.locator("li.clause")).to_have_count(len(s.clauses))
+    c7 = policy.locator("li.clause[data-clause=C7]")
+    expect(c7.locator(".cid")).to_have_text("C7")
+    expect(c7.locator("h4")).to_have_text("C7 Escalation")
+    expect(c7).to_contain_text(s.clauses[6].text[:60])
+    expect(log.locator("article.pm .role").first).to_have_text("Director of Transformation")
+    # the cards replace the plain-text version: the bubble's own text is just the policy's title
+    expect(log.locator("article.pm:has(figure.policy) p.text")).to_have_text(f"{s.brief.project} (as of 16 Nov 2026)")
+    assert log.locator("table").count() == 0
+
+    # a phone: one column of cards, nothing wider than the screen
+    page.set_viewport_size({"width": 380, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 380
+    box = c7.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 380
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    say(page, "Clause 7: a score of 15 or 16 sits in both the project band and the programme band, so who gets it? "
+              "Standalone projects have no programme board.")
+    expect(log).to_contain_text(gap.replies.hit, timeout=WAIT)
+    say(page, "Make the bands contiguous: up to 14 stays with the project board, 15 and above goes to the Portfolio "
+              "Board, decision recorded within 5 working days.")
+    expect(log).to_contain_text(gap.fix.objection.text, timeout=WAIT)
+    say(page, "Because audit found escalations with no decisions recorded, and a safety risk can't wait for the next "
+              "meeting. Keep it light: the chair decides by email between meetings on a one-page note.")
+    expect(log.locator("article.pm").last).to_contain_text(gap.fix.objection.accepted_reply, timeout=WAIT)
+
+    # a reload re-renders the clause list from the history
+    page.reload()
+    expect(log.locator("figure.policy li.clause")).to_have_count(len(s.clauses), timeout=WAIT)
+    expect(log).to_contain_text(gap.fix.objection.accepted_reply)
+    # the README's picture: the last clause cards, then the challenge, the fix and the agreement
+    page.set_viewport_size({"width": 1280, "height": tall_enough(page, "li.clause[data-clause=C13]", 1720)})
+    page.evaluate("(t => { t.scrollTop = t.scrollHeight; })(document.getElementById('transcript'))")
+    screenshot(page, "manager-session.png")
+
+    # the trainer sees the clauses, each flaw on its clause, fixed and agreed
+    (session,) = stack.api(f"/api/learners/{learner_id(ctx)}/sessions").json()
+    sign_in(page, stack)
+    expect(page.get_by_role("heading", name="Learners and sessions")).to_be_visible(timeout=WAIT)
+    page.goto(f"{stack.web}/trainer#session/{session['id']}")
+    expect(page.get_by_role("heading", name="Draft policy and flaws")).to_be_visible(timeout=WAIT)
+    clause = page.locator(".policy li.clause[data-clause=C7]")
+    expect(clause).to_contain_text("escalation gap")
+    expect(clause.locator(".badge")).to_have_text(["fixed", "agreed"])
+    expect(page.locator(".policy li.clause[data-clause=C4] .badge")).to_have_text(["missed"])
+    expect(page.locator("#score")).to_contain_text("Fixes agreed")
+    assert page.locator("text=Missing from the register").count() == 0
+    assert dialogs == []
+    ctx.close()
 
 
 def sign_in(page, stack, name="Tess Trainer"):

@@ -15,19 +15,20 @@
 
   function bubble(m) {
     const speaker = m.speaker === "pm" ? "pm" : m.speaker === "learner" ? "learner" : "tutor";
-    const wide = m.kind === "register" || m.kind === "brief" || m.kind === "debrief";
+    const wide = m.kind === "register" || m.kind === "policy" || m.kind === "brief" || m.kind === "debrief";
     const row = el("article", { class: `msg ${speaker}${wide ? " wide" : ""}`, "data-speaker": speaker });
     const box = el("div", { class: "bubble" });
     if (speaker !== "learner") {
       const name = speaker === "pm" ? (m.name || "Project Manager") : "Tutor";
       row.append(el("div", { class: "avatar", "aria-hidden": "true", text: speaker === "pm" ? initials(name) : "T" }));
-      box.append(el("p", { class: "who" }, name, el("span", { class: "role", text: speaker === "pm" ? "Project Manager" : "your coach" })));
+      box.append(el("p", { class: "who" }, name, el("span", { class: "role", text: speaker === "pm" ? (m.role || "Project Manager") : "your coach" })));
     } else {
       box.append(el("p", { class: "visually-hidden", text: "You:" }));
     }
     if (m.kind === "brief" || m.kind === "debrief") box.append(renderCard(m.text));
     else box.append(el("p", { class: "text", text: m.text }));
     if (m.kind === "register" && m.register) box.append(registerTable(m.register));
+    if (m.kind === "policy" && m.policy) box.append(policyList(m.policy));
     if (m.buttons && m.buttons.length) {
       box.append(el("div", { class: "buttons", role: "group", "aria-label": "Choices" },
         m.buttons.map((b) => el("button", { type: "button", text: b.title, onclick: () => say(b.payload, b.title) }))));

@@ -113,6 +113,8 @@ function registerTable(reg, marker) {
     { key: "status", label: "Status", cls: "status" },
     { key: "last_reviewed", label: "Reviewed", render: (r) => fmtDate(r.last_reviewed) },
   ];
+  // a portfolio register's rows come from several projects
+  if ((reg.rows || []).some((r) => r.project)) columns.splice(1, 0, { key: "project", label: "Project", cls: "project" });
   if (marker) columns.splice(1, 0, { key: "flaws", label: "Flaws", sortable: false, render: marker });
   const table = sortableTable(columns, reg.rows || [], { caption: "Risk register", empty: "No rows." });
   const caption = el("figcaption", {},
@@ -122,6 +124,22 @@ function registerTable(reg, marker) {
     el("span", { text: "Sort by a column heading; scroll sideways on a small screen." }));
   return el("figure", { class: "register" }, caption,
     el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Risk register table" }, table));
+}
+
+/* A draft policy: a compact card per clause (id, title, text), in a grid that becomes one column
+   on a phone; the trainer page passes a marker function to show each clause's flaws. */
+function policyList(policy, marker) {
+  const clauses = policy.clauses || [];
+  const caption = el("figcaption", {},
+    el("strong", { text: `${clauses.length} clauses` }),
+    policy.as_of ? el("span", { text: `as of ${fmtDate(policy.as_of)}` }) : null,
+    marker ? null : el("span", { text: "Name a clause as C7, clause 7 or by its topic." }));
+  const items = clauses.map((c) => el("li", { class: "clause", "data-clause": c.id },
+    el("h4", {}, el("strong", { class: "cid", text: c.id }), " ", c.title),
+    marker ? marker(c) : null,
+    el("p", { text: c.text })));
+  return el("figure", { class: "policy" }, caption,
+    el("ol", { class: "clauses", "aria-label": policy.title || "Draft policy" }, items));
 }
 
 function initials(name) {

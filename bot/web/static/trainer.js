@@ -158,16 +158,20 @@
 
   function drawSession(d) {
     const sc = d.score;
-    const flawsByRisk = {};
-    for (const f of d.flaws) for (const rid of [f.risk_id, f.other_risk_id]) if (rid) (flawsByRisk[rid] = flawsByRisk[rid] || []).push(f);
-    const mark = (f) => f.fixed ? badge("fixed", "fixed") : f.found ? badge("found", "found") : badge("missed", "missed");
-    const marker = (r) => el("div", { class: "flawcell" }, (flawsByRisk[r.id] || []).map((f) => el("span", {}, `${f.label} `, mark(f))));
-    const offRegister = d.flaws.filter((f) => !f.risk_id);
-    const flawOptions = d.flaws.map((f) => [f.id, `${f.id}: ${f.label}${f.risk_id ? ` (${f.risk_id})` : ""}`]);
+    const policy = Array.isArray(d.clauses);  // a manager-level draft policy: flaws sit on clauses
+    const flawsByItem = {};
+    for (const f of d.flaws) for (const id of [f.clause_id, f.risk_id, f.other_risk_id]) if (id) (flawsByItem[id] = flawsByItem[id] || []).push(f);
+    // manager level: a fixed flaw's objection round ends agreed (or not yet)
+    const agreed = new Set(d.challenges.filter((c) => c.verdict === "agreed").map((c) => c.flaw_id));
+    const mark = (f) => !f.fixed ? badge(f.found ? "found" : "missed")
+      : agreed.has(f.id) ? [badge("fixed"), " ", badge("agreed")] : badge("fixed");
+    const marker = (r) => el("div", { class: "flawcell" }, (flawsByItem[r.id] || []).map((f) => el("span", {}, `${f.label} `, mark(f))));
+    const offRegister = d.flaws.filter((f) => !f.risk_id && !f.clause_id);
+    const flawOptions = d.flaws.map((f) => [f.id, `${f.id}: ${f.label}${f.clause_id || f.risk_id ? ` (${f.clause_id || f.risk_id})` : ""}`]);
     const challenges = sortableTable([
       { key: "at", label: "When", render: (c) => fmtDate(c.at, true) },
       { key: "text", label: "Learner said", cls: "risk" },
-      { key: "risk_id", label: "Risk" },
+      { key: "risk_id", label: policy ? "Clause" : "Risk" },
       { key: "flaw_type", label: "Flaw type", render: (c) => c.flaw_type ? c.flaw_type.replace(/_/g, " ") : "" },
       { key: "verdict", label: "Verdict", render: (c) => el("span", {}, badge(c.verdict), c.overridden ? [" ", badge("overridden", `was ${c.original_verdict.replace("_", " ")}`)] : []) },
       { key: "override", label: "Override", sortable: false, render: (c) => overrideForm(d, c, flawOptions) },
@@ -190,15 +194,17 @@
       el("p", { class: "msgline" }, `Learner ${d.display_name} · seed ${d.seed} · started ${fmtDate(d.started_at, true)} · `, badge(d.status)),
       el("div", { class: "tiles", id: "score" },
         [["Score", `${sc.points} / ${sc.max_points} (${sc.percent}%)`], ["Flaws found", `${sc.found} of ${sc.total}`], ["Fixed", sc.fixed],
-         ["False challenges", sc.false_challenges], ["Hints", sc.hints], ["Craft", `${Math.round(sc.craft * 100)}%`]].map(([k, v]) =>
+         sc.objections ? ["Fixes agreed", sc.agreed || 0] : null,
+         ["False challenges", sc.false_challenges], ["Hints", sc.hints], ["Craft", `${Math.round(sc.craft * 100)}%`]].filter(Boolean).map(([k, v]) =>
           el("div", { class: "tile" }, el("div", { class: "k", text: k }), el("div", { class: "v", text: v })))),
       el("div", { class: "toolbar" }, el("span", { class: "spacer" }),
         el("button", { type: "button", class: "btn small secondary", text: "Transcript CSV", onclick: () => download(`/api/sessions/${d.id}/transcript.csv`, `session-${d.id}-transcript.csv`) }),
         el("button", { type: "button", class: "btn small secondary", text: "Printable transcript", onclick: () => download(`/api/sessions/${d.id}/transcript.html`, `session-${d.id}-transcript.html`) })),
       el("h2", { text: "Challenges and verdicts" }), el("div", { class: "table-wrap" }, challenges),
       el("h2", { text: "Audit trail" }), audit,
-      el("h2", { text: "Register and flaws" }),
-      registerTable({ rows: d.register, tolerance: d.tolerance }, marker),
+      el("h2", { text: policy ? "Draft policy and flaws" : "Register and flaws" }),
+      policy ? policyList({ clauses: d.clauses }, marker) : null,
+      !policy || d.register.length ? registerTable({ rows: d.register, tolerance: d.tolerance }, marker) : null,
       offRegister.length ? el("div", { class: "panel" }, el("strong", { text: "Missing from the register: " }),
         offRegister.map((f) => el("span", {}, `${f.topic} `, mark(f), " "))) : null,
       el("h2", { text: "Transcript" }), transcript);
