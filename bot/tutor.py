@@ -33,6 +33,13 @@ FINISH_REQUEST = re.compile(
 PROGRESS_REQUEST = re.compile(r"\b(progress|how am i|how'?m i|how did i|score|so far|status|where am i|how far|"
                               r"how many (have i|did i|flaws|left|more|to go))\b", re.IGNORECASE)
 UNSURE_MOVE = 0.6  # below this a session move the model guessed is checked against the words
+# Finishing ends the session for good, so a guess at it needs the words too ("columns stay. end of."
+# and "The PMs will get over it." answer an objection; they don't end the role-play).
+SURE_FINISH = 0.8
+FINISH_WORDS = re.compile(r"\b(finish|finished|done|stop|wrap|debrief|end (the|this|my|our) (session|role-?play|exercise|review)|"
+                          r"that'?s (all|it|me)|enough (for|now)|call it|conclude[sd]?|how did i do|leave it there|quit|over and out)\b",
+                          re.IGNORECASE)
+HINT_WORDS = re.compile(r"\b(hint|clue|nudge|pointer|help|stuck|tip|where (should|do|can) i|what (should|do) i)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # longer messages are stored and read up to here
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about which scenario a learner asked for ("start the warehouse one").
@@ -159,6 +166,9 @@ class Tutor:
         return self._in_session(msg, move)
 
     def hint(self, msg: Incoming) -> list[Reply]:
+        if msg.intent and msg.confidence < UNSURE_MOVE and not HINT_WORDS.search(msg.text):
+            return self.respond(msg)  # "Um, I think we should just do it anyway?" answers the stakeholder
+
         def move(db, session, s):
             state = self.store.state_of(db, session)
             h = next_hint(s, state)
@@ -188,6 +198,9 @@ class Tutor:
         return self._in_session(msg, move)
 
     def finish(self, msg: Incoming) -> list[Reply]:
+        if msg.intent and msg.confidence < SURE_FINISH and not FINISH_WORDS.search(msg.text):
+            return self.respond(msg)
+
         def move(db, session, s):
             state = self.store.state_of(db, session)
             records = self.store.challenge_records(db, session)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_REF = r"(?:r\s?\d{1,2}|risk \d{1,2})"
+_REF = r"(?:r\s?\d{1,2}|risk \d{1,2}|c\s?\d{1,2}|(?:clause|section) \d{1,2})"  # a row, or a policy's clause
 CORRECTION = re.compile(
     r"(?:\bi\s*|\bsorry,?\s+)(?:was|'?m|am|did|do)?\s*(?:n'?t|not)\s+"
     r"(mean(ing)?(?! to\b)|quer(y|ying)|ask(ing)? about|talk(ing)? about|question(ing)?|challeng(e|ing)|"
@@ -23,7 +23,7 @@ CORRECTION = re.compile(
     r"|^\W*(?:(?:oops|sorry|sry|soz|typo|correction|ugh|argh|whoops)\W+)+(?:no\W+)?(?=" + _REF + r"\b)"
     r"|\b" + _REF + r",? i mean\b|\bnot " + _REF + r"\s*[-\u2013\u2014,:]+\s*" + _REF + r"\b|\bi misread\b"
     r"|\b(other|wrong) way round\b"
-    r"|\b(wrong|different) (row|line|risk|one|number|entry|id|reference)( number)?\b|\bread the wrong\b"
+    r"|\b(wrong|different) (row|line|risk|one|number|entry|id|reference|clause|section)( number)?\b|\bread the wrong\b"
     r"|\bmixed up the\b|\bmix(ed)? (them|the rows|the numbers|the ids) up\b|\bmuddled\b"
     r"|\bmeant to (say|write|type)\b|\bshould have (said|written|typed)\b|^\W*(correction|apologies)\b"
     r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|\bi'?ve misread\b"
@@ -31,10 +31,11 @@ CORRECTION = re.compile(
     r"|\b(i )?(had|have) in mind\b[^.?!]{0,40}\bnot " + _REF + r"\b",
     re.IGNORECASE,
 )
-# "not R7", "didn't mean R5", "rather than R4", "not a change to R9": risks the learner disowns.
+# "not R7", "didn't mean R5", "rather than R4", "not a change to R9", "not the template": what the
+# learner disowns.
 DISOWN = re.compile(
     r"\b(?:not|wasn'?t|isn'?t|didn'?t mean|did not mean|rather than|instead of)\s+(?:(?:a|an) (?:new )?(?:change|challenge|point) "
-    r"(?:to|on|about)\s+)?(" + _REF + r")\b",
+    r"(?:to|on|about)\s+)?(" + _REF + r"|(?:the )?[\w'-]+(?: [\w'-]+){0,3}?(?= (?:clause|section|row|one|risk)\b|[.,;!?]|$))",
     re.IGNORECASE,
 )
 # Where the learner turns to what they did mean.

@@ -176,7 +176,7 @@ _CUES: dict[T, list[str]] = {
         r"\bindependen(t|ce)\b.{0,40}\b(challenge|assurance|pmo)\b",
     ],
     T.SCORING_INCONSISTENT: [
-        r"\b(amber|red|green)\b.{0,60}\b(amber|red|green)\b", r"\b(4|5|four|five) ?(x|by) ?(4|5|four|five)\b.{0,40}\bscale\b",
+        r"\b(amber|red|green)\b.{0,60}\b(?!\1\b)(amber|red|green)\b", r"\b(4|5|four|five) ?(x|by) ?(4|5|four|five)\b.{0,40}\bscale\b",
         r"\b(different|inconsistent|incompatible|their own|its own|supplier'?s) (matrix|matrices|scales?|scoring)\b",
         r"\bscales?\b.{0,40}\b(undefined|not defined|no definitions?|descriptors?|not comparable|mixed)\b",
         r"\b(rag|bands?)\b.{0,40}\b(inconsistent|contradict|don'?t match|doesn'?t match|out of line|backwards)\b",

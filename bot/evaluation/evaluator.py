@@ -23,7 +23,7 @@ from bot.evaluation.claims import (
     without_question,
 )
 from bot.evaluation.clarify import correction
-from bot.evaluation.cues import challenge_cue_scores
+from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.fixes import (
     Part,
     fix_accepted,
@@ -110,8 +110,10 @@ class Evaluator:
     def _meant(self, state: SessionState, reading: Reading, corr) -> Reading | Outcome:
         """What a correction means: its own point, or the last message said of the right row
         ("Correction: R3, not R2"), or nothing more (the PM lets it go)."""
-        said_not = self._named(corr.disowned)  # "not R4", "didn't mean R7"
-        named = [r for r in self._ordered(reading.text) if r not in said_not]
+        # "not R4", "didn't mean R7", "not the template"
+        said_not = {rid for _, rid, _ in risk_positions(corr.disowned, self.s)}
+        # a correction names what it meant by id or by name ("that's the roles clause, not escalation")
+        named = [r for r in dict.fromkeys(rid for _, rid, _ in risk_positions(reading.text, self.s)) if r not in said_not]
         before = self._ordered(state.previous[0]) if state.previous else []
         meant = [r for r in named if r not in before] or named
         # Without "not R4", the rows of the last message the learner no longer names were the slip.
@@ -129,8 +131,8 @@ class Evaluator:
             said = self._about(text, sorted(disowned))
             if said:
                 for rid in disowned:
-                    said = re.sub(rf"(?<![\w#])(?:r\s?-?\s?{rid[1:]}|risk\s*#?\s*{rid[1:]})(?!\w)", " and ".join(meant), said,
-                                  flags=re.IGNORECASE)
+                    said = re.sub(rf"(?<![\w#])(?:{rid[0]}\s?-?\s?{rid[1:]}|(?:risk|clause|section)\s*#?\s*{rid[1:]})(?!\w)",
+                                  " and ".join(meant), said, flags=re.IGNORECASE)
                 again = read(said, self.s, intent, confidence)
                 # A row named by its title is not rewritten above: the point goes to the row meant.
                 again.risk_ids = [r for r in again.risk_ids if r not in disowned] or meant
@@ -146,7 +148,10 @@ class Evaluator:
     def _about(self, text: str, rids: list[str]) -> str:
         """The part of a message about these rows: from the clause naming them to the next row."""
         spans = [(m.start(), m.end()) for m in SENTENCES.finditer(text)]
-        positions = [(at, rid) for at, rid, explicit in risk_positions(text, self.s) if explicit]
+        every = risk_positions(text, self.s)
+        positions = [(at, rid) for at, rid, explicit in every if explicit]
+        if not any(rid in rids for _, rid in positions):
+            positions = [(at, rid) for at, rid, _ in every]  # named only by name: "escalation clause: ..."
         hits = [at for at, rid in positions if rid in rids]
         if not hits:
             return ""
@@ -358,8 +363,14 @@ class Evaluator:
     # -- a challenge or a question ----------------------------------------------------------
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
         if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text):
-            # An open question makes the point its words make, not a guess of the model's.
-            reading.types = [t for t in reading.types if t in reading.cue_types]
+            # An open question makes the point its words make, not a guess of the model's (nor of
+            # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
+            # asks about lessons, it doesn't challenge the lessons clause).
+            worded = cue_scores(reading.text)
+            reading.types = [t for t in reading.types if t in reading.cue_types
+                             and (t not in reading.read_points or t in worded)]
+            reading.cue_types = {t for t in reading.cue_types if t not in reading.read_points or t in worded}
+            reading.leaning = None
         if self._is_plain_question(reading):
             return Outcome(
                 [Judgement(Verdict.QUESTION, risk_id=(reading.risk_ids or [None])[0])],
@@ -476,7 +487,7 @@ class Evaluator:
             elif flaw.type == T.DUPLICATE:
                 if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:
                     out.append(flaw)
-            elif flaw.places & set(refs) and flaw.type in types:
+            elif flaw.places & set(refs) and (flaw.type in types or flaw.type == reading.leaning):
                 out.append(flaw)  # a portfolio flaw is found from any row it shows on
             elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated

@@ -105,6 +105,8 @@ _SHORTHAND = {
     "wk": "week", "wks": "weeks", "shd": "should", "esc": "escalate", "rpt": "report", "mgr": "manager",
     "ppl": "people", "asap": "as soon as possible", "hr": "hr", "tmrw": "tomorrow", "mtg": "meeting",
     "prob": "probability", "imp": "impact", "acc": "accept", "rev": "review", "reqd": "required",
+    # everyday words for the same thing
+    "straight away": "immediately", "right away": "immediately", "there and then": "immediately",
 }
 _SHORT = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w/])")
 
@@ -118,11 +120,21 @@ def fix_accepted(flaw: Flaw, text: str) -> bool:
     return _has_every(groups, low)
 
 
+# Overruling the stakeholder is not meeting the objection, whatever else the answer says.
+_OVERRULES = re.compile(
+    r"\b(just|simply) (have|has|need|needs) to\b|\b(get|getting) over it\b|\bget used to it\b|\btough\b|"
+    r"\bend of\W*$|\bend of (story|discussion)\b|\bit'?s (the )?policy\b|\bno (choice|option)\b|"
+    r"\bdo it anyway\b|\b(because|cos) i said\b|\bnon-?negotiable\b|\blike it or not\b|\bthat'?s final\b",
+    re.IGNORECASE,
+)
+ANSWER_WORDS = 8  # fewer words can't give both a reason and a way forward
+
+
 def meets_objection(flaw: Flaw, text: str) -> bool:
-    """An answer to the stakeholder's objection that touches every group of its terms: a reason
-    and a proportionate way forward."""
+    """An answer to the stakeholder's objection that touches every group of its terms (a reason and
+    a proportionate way forward), says enough to carry both, and persuades rather than overrules."""
     objection = flaw.fix.objection
-    if objection is None:
+    if objection is None or len(re.findall(r"[\w'£%-]+", text)) < ANSWER_WORDS or _OVERRULES.search(text):
         return False
     return _has_every(objection.accept, _with_shorthand(RISK_REF.sub(" ", text).lower()))
 

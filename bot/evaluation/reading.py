@@ -19,6 +19,9 @@ PLAUSIBLE = 0.3
 # The manager-level reader's probability above which its process-design point counts as what the
 # learner's words say (like a cue).
 READER_SURE = 0.5
+# Below that, its best guess still settles which point is made about a clause or row the learner
+# named ("the appetite clause has no figures at all"), when it is the flaw that sits there.
+READER_LEANS = 0.2
 QUESTION_START = re.compile(
     r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|hasn'?t|haven'?t|do|does|whens|whats|whos|"
     r"(has|have)(?= (you|we|they|he|she|it|i|the|anyone|anybody|someone|somebody|this|that|there|any|r\s?\d)\b)|"
@@ -57,8 +60,9 @@ class Reading:
     risk_ids: list[str] = field(default_factory=list)
     types: list[FlawType] = field(default_factory=list)
     cue_types: set[FlawType] = field(default_factory=set)
-    # the process-design points the manager-level reader is sure the words make
+    # the process-design points the manager-level reader is sure the words make, and its best guess
     read_points: set[FlawType] = field(default_factory=set)
+    leaning: FlawType | None = None
 
     @property
     def low(self) -> str:
@@ -89,11 +93,14 @@ _NOT_DESCRIPTIVE = {
     "not", "no", "before", "after", "s", "is", "it", "its", "our", "your", "my", "very", "real",
 }
 _RISK_NOUN = r"(?:risks?|ones?|rows?|entry|entries|line|item)"
+_CLAUSE_NOUN = r"(?:clauses?|sections?|paras?|paragraphs?|parts?|bits?|wording)"
 # Words that end a noun phrase: "merge the two into one row" names no row ("drop two" is one).
 _NOT_A_NAME = {"into", "onto", "in", "on", "of", "to", "for", "with", "from", "by", "as", "at", "and",
                "or", "than", "is", "are", "was", "be", "it", "them", "they"}
 # "the interface risk", "the data load row", "the dress-rehearsal one"
 _DESCRIBED = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _RISK_NOUN + r"\b")
+# "the escalation section", "the template bit": a policy's clauses are not risks or rows
+_DESCRIBED_CLAUSE = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _CLAUSE_NOUN + r"\b")
 # "risks 7 and 10", "rows 3, 5 and 9": every number of the list
 _LIST_TAIL = re.compile(
     r"(?<![\w#])(?:risks|rows|numbers|items)\s*#?\s*\d{1,2}((?:\s*(?:,|and|&|\+)\s*(?:r\s?|#)?\d{1,2}(?!\w))+)",
@@ -130,7 +137,7 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     aliases carry those words, when one row clearly fits better than any other."""
     vocab = _item_vocabulary(scenario)
     hits = []
-    for m in _DESCRIBED.finditer(text.lower()):
+    for m in (_DESCRIBED_CLAUSE if scenario.clauses else _DESCRIBED).finditer(text.lower()):
         said = _words(m.group(1))
         words = set(said) - _NOT_DESCRIPTIVE
         if not words or _NOT_A_NAME & set(said):
@@ -161,6 +168,61 @@ def rows_by_owner(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     return hits
 
 
+# A phrase in quotes: "'cautious about financial risk' means nothing".
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(]))['"‘“]([^'"’”]{6,160})['"’”]""")
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9£%]+", text.lower()))
+
+
+def quoted_items(text: str, scenario: Scenario) -> list[tuple[int, str]]:
+    """Items named by quoting their own words, word for word or loosely ("'cautious about financial
+    risk'" of "cautious about financial, service delivery and reputational risk"): a quote of two
+    words or more that only one clause's text (or row's description) holds."""
+    bodies = {item.id: _squash(getattr(item, "text", None) or getattr(item, "description", ""))
+              for item in scenario.items}
+    hits = []
+    for m in _QUOTED.finditer(text):
+        said = _squash(m.group(1))
+        words = set(said.split()) - _NOT_DESCRIPTIVE
+        if len(said.split()) < 2 or not words:
+            continue
+        having = [i for i, body in bodies.items() if said in body] or [
+            i for i, body in bodies.items() if words <= set(body.split())]
+        if len(having) == 1:
+            hits.append((m.start(), having[0]))
+    return hits
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """b is a with one letter left out, added, changed or two swapped ("apetite", "tolerence")."""
+    if a == b:
+        return True
+    if len(a) < 6 or abs(len(a) - len(b)) > 1:  # "scope" and "score" are two words
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _alias_span(alias: str, low: str, slips: bool) -> tuple[int, int] | None:
+    """Where the alias is said, (start, end); with slips, also written with a slip in a word
+    ("the apetite clause")."""
+    m = _alias_pattern(alias).search(low)
+    if m or not slips:
+        return m.span() if m else None
+    want = re.findall(r"[a-z0-9]+", alias.lower())
+    words = list(re.finditer(r"[a-z0-9]+", low))
+    for i in range(len(words) - len(want) + 1):
+        if all(_one_slip(w, words[i + k].group()) for k, w in enumerate(want)):
+            return words[i].start(), words[i + len(want) - 1].end()
+    return None
+
+
 def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]:
     """Where each risk is named: (offset, risk id, named by id or number?), in text order.
 
@@ -183,24 +245,29 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
         for n in re.finditer(r"\d{1,2}", m.group(0)):
             if f"R{int(n.group())}" in ids:
                 explicit.append((m.start() + n.start(), f"R{int(n.group())}"))
-    explicit += rows_by_owner(text, scenario)
+    explicit += rows_by_owner(text, scenario) + quoted_items(text, scenario)
     low = text.lower()
     # A row quoted by its title ("'Interface defects not fixed before UAT' is scored 7") is as
-    # precise as its id; a one-word clause title ("Review") is only a topic word.
-    for row in scenario.items:
-        m = _alias_pattern(row.title).search(low) if " " in row.title.strip() else None
+    # precise as its id. A clause's title is short and everyday ("The Portfolio Office"): a name
+    # like its aliases, and one word ("Review") names nothing.
+    for row in scenario.rows:
+        m = _alias_pattern(row.title).search(low)
         if m:
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
     for row in scenario.items:
-        for alias in row.aliases:
-            m = _alias_pattern(alias).search(low)
-            if m:
+        titles = [row.title] if row in scenario.clauses and " " in row.title.strip() else []
+        for alias in titles + row.aliases:
+            # a clause's few names are worth reading through a slip; a register's many aliases are not
+            span = _alias_span(alias, low, slips=row in scenario.clauses)
+            if span:
                 # Once risks are named by id, a name in passing ("handed to Calder") is an
-                # argument, not another reference, unless it is said to be a risk ("the Calder one").
-                named_as_risk = alias.startswith("the ") or re.match(r"\s+" + _RISK_NOUN + r"\b", low[m.end():])
+                # argument, not another reference, unless it is said to be a risk ("the Calder one")
+                # or, in a policy, a clause ("the ownership section", not "an ownership role").
+                noun = _CLAUSE_NOUN if scenario.clauses else _RISK_NOUN
+                named_as_risk = alias.startswith("the ") or re.match(r"\s+" + noun + r"\b", low[span[1]:])
                 if not explicit or named_as_risk:
-                    described.append((m.start(), row.id))
+                    described.append((span[0], row.id))
                 break
     if not explicit:
         # "the dress-rehearsal row ...; the training row ...": each description names its own row.
@@ -246,11 +313,14 @@ def read(
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     read_points: set[FlawType] = set()
+    leaning = None
     if allowed & PROCESS:
         point, p = next(iter(process_points(text).items()), (None, 0.0))
-        if point and p >= READER_SURE and FlawType(point) in allowed:
-            read_points.add(FlawType(point))
-            cues[FlawType(point)] = cues.get(FlawType(point), 0) + 1
+        if point and p >= READER_LEANS and FlawType(point) in allowed:
+            leaning = FlawType(point)
+        if leaning and p >= READER_SURE:
+            read_points.add(leaning)
+            cues[leaning] = cues.get(leaning, 0) + 1
     by_cue = sorted(cues, key=lambda t: -cues[t])
     types: list[FlawType] = []
     # A sure model leads, unless none of the learner's words support its reading and some
@@ -260,7 +330,8 @@ def read(
     types += [t for t in by_cue if t not in types]
     if model_type and model_type not in types:
         types.append(model_type)
-    types += [t for t in kin if t not in types]
+    if confidence >= CONFIDENT or not types:  # an unsure model's kin guess never adds a second point
+        types += [t for t in kin if t not in types]
     return Reading(
         text=text,
         intent=intent,
@@ -269,4 +340,5 @@ def read(
         types=types,
         cue_types=set(cues),
         read_points=read_points,
+        leaning=leaning,
     )

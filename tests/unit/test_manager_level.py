@@ -229,3 +229,67 @@ def test_a_one_word_clause_title_is_a_topic_word_not_a_reference():
     one_word = next(c for c in s.clauses if " " not in c.title)
     said = f"There is no {one_word.title.lower()} of what went wrong once a project has closed."
     assert (said.index(one_word.title.lower()), one_word.id, True) not in risk_positions(said, s)
+
+
+# -- whole manager conversations: classes the blind conversation set found ----------------------
+def _open_objection_on_c7(say):
+    say("C7: scores of 15 and 16 sit in both the project and the programme band, and standalone projects "
+        "have no programme board to escalate to.")
+    say("Make the bands contiguous: up to 14 stays with the project board, 15 and above goes straight "
+        "to the Portfolio Board for standalone projects, with a decision recorded within 5 working days.")
+
+
+@pytest.mark.parametrize("answer", [
+    "It's policy. Sarah will just have to get used to it.",
+    "The PMs will get over it.",
+    "columns stay. end of.",
+    "because audit, only above",  # the right words, but too few to carry a reason and a way forward
+])
+def test_overruling_or_a_few_words_does_not_meet_the_objection(tutor, store, answer):
+    s = variant(POLICY, 0)
+    gap = flaw(s, T.ESCALATION_GAP)
+    say = player(tutor, POLICY)
+    _open_objection_on_c7(say)
+    assert say(answer) == gap.fix.objection.rejected_reply
+    assert verdicts(store)[-1] == ("not_agreed", gap.id)
+
+
+@pytest.mark.parametrize("move, words", [("finish", "The PMs will get over it."),
+                                         ("hint", "Um, I think we should just do it anyway?")])
+def test_an_unsure_session_move_without_its_words_answers_the_stakeholder(tutor, store, move, words):
+    s = variant(POLICY, 0)
+    gap = flaw(s, T.ESCALATION_GAP)
+    say = player(tutor, POLICY)
+    _open_objection_on_c7(say)
+    reply = getattr(tutor, move)(Incoming(LEARNER, LEARNER, words, intent=f"{move}_session", confidence=0.55))
+    assert [r.text for r in reply] == [gap.fix.objection.rejected_reply]
+    with store.transaction() as db:
+        assert db.execute(select(Session)).scalars().one().status == "active"
+    done = tutor.finish(Incoming(LEARNER, LEARNER, "ok, I'm done", intent="finish_session", confidence=0.55))
+    assert any("Debrief" in r.text for r in done)
+
+
+def test_an_open_question_on_a_topic_is_answered_not_credited_on_the_readers_guess(tutor, store):
+    say = player(tutor, POLICY)
+    say("Before I start: the corporate strategy sends anything above 15 to CLT. Is that on the same 5x5 "
+        "matrix that C6 describes?")
+    assert [f for _, f in verdicts(store)] == [None]  # answered, nothing credited or charged
+    assert verdicts(store)[0][0] in ("question", "partial")
+
+
+def test_a_correction_naming_clauses_by_name_moves_the_point(tutor, store):
+    s = variant(POLICY, 0)
+    roles = flaw(s, T.OWNERSHIP_UNCLEAR)
+    say = player(tutor, POLICY)
+    say("escalation clause: the PM owns every risk by default, even the ones they can't act on")
+    say("correction, that's the roles clause, not escalation")
+    assert verdicts(store) == [("withdrawn", None), ("hit", roles.id)]  # the slip's charge withdrawn
+
+
+@pytest.mark.parametrize("named", ["the apetite clause", "'cautious about financial risk'"])
+def test_a_clause_named_with_a_slip_or_by_quoting_its_words(tutor, store, named):
+    s = variant(POLICY, 0)
+    appetite = flaw(s, T.APPETITE_WITHOUT_TOLERANCE)
+    say = player(tutor, POLICY)
+    say(f"{named}: there are no tolerances, so nobody can tell when a project is outside appetite")
+    assert verdicts(store) == [("hit", appetite.id)]
