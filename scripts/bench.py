@@ -45,6 +45,17 @@ OUR_MESSAGES = [
     "I'm not happy with R11",
     "R3 hasn't been reviewed since March",
 ]
+# The manager level: a draft policy's clauses, read by the manager level's own reader as well.
+MANAGER_MESSAGES = [
+    "Who chairs the Portfolio Board?",
+    "C7: a 15 sits in both the project and the programme band",
+    "C2 has an appetite but no tolerances, so how would a PM know they're outside it?",
+    "tell me about C9",
+    "Isn't C13 going to stop people reporting red risks?",
+    "the lessons clause just archives everything",
+    "I'm not sure about section 10",
+    "what's the tolerance?",
+]
 BASELINE_MESSAGES = ["hello", "I am feeling great", "I am sad", "did that help you?", "yes", "bye"]
 
 
@@ -109,21 +120,29 @@ async def post(session: aiohttp.ClientSession, url: str, sender: str, text: str)
     return (time.perf_counter() - start) * 1000
 
 
+async def sequential(session, url: str, messages: list[str], setup: str | None, prefix: str) -> dict:
+    """p50/p95/p99 of one message at a time, in realistic sessions of SESSION_LENGTH messages."""
+    learners = [f"{prefix}-seq-{n}" for n in range(-(-SEQUENTIAL // SESSION_LENGTH))]
+    if setup:
+        for s in learners + [f"{prefix}-warm-up"]:
+            await post(session, url, s, setup)
+    for m in messages:  # warm-up
+        await post(session, url, f"{prefix}-warm-up", m)
+    latencies = [await post(session, url, learners[i // SESSION_LENGTH], messages[i % len(messages)])
+                 for i in range(SEQUENTIAL)]
+    q = statistics.quantiles(latencies, n=100)
+    return {"p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
+            "sequential_messages": SEQUENTIAL, "messages_per_learner": SESSION_LENGTH}
+
+
 async def load(url: str, messages: list[str], setup: str | None, prefix: str) -> dict:
     connector = aiohttp.TCPConnector(limit=128)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         senders = [f"{prefix}-{n}" for n in range(64)]
-        sequential = [f"{prefix}-seq-{n}" for n in range(-(-SEQUENTIAL // SESSION_LENGTH))]
         if setup:
-            for s in senders + sequential + [f"{prefix}-long"]:
+            for s in senders + [f"{prefix}-long"]:
                 await post(session, url, s, setup)
-        for m in messages:  # warm-up
-            await post(session, url, f"{prefix}-warm-up", m)
-        latencies = [await post(session, url, sequential[i // SESSION_LENGTH], messages[i % len(messages)])
-                     for i in range(SEQUENTIAL)]
-        q = statistics.quantiles(latencies, n=100)
-        result = {"p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
-                  "sequential_messages": SEQUENTIAL, "messages_per_learner": SESSION_LENGTH}
+        result = await sequential(session, url, messages, setup, prefix)
         # One long conversation: does a message get slower as the conversation grows?
         long_run = [await post(session, url, f"{prefix}-long", messages[i % len(messages)])
                     for i in range(LONG_SESSION)]
@@ -180,11 +199,18 @@ def bench_ours(tmp: Path) -> dict:
         url = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook"
         setup = '/start_scenario{"scenario": "riverside-wms", "seed": 0}'
         result = asyncio.run(load(url, OUR_MESSAGES, setup, "ours"))
+        result["manager"] = asyncio.run(manager_level(url))
         memory = rss_mb(proc.pid)
     finally:
         stop(proc)
     return {"train_s": round(train_s, 1), "cold_start_s": round(cold, 1), **result,
             "rss_mb": memory, "rss_total_mb": round(sum(memory.values()), 1)}
+
+
+async def manager_level(url: str) -> dict:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        setup = '/start_scenario{"scenario": "eastmere-risk-policy", "seed": 0}'
+        return await sequential(session, url, MANAGER_MESSAGES, setup, "manager")
 
 
 def bench_baseline(tmp: Path) -> dict:
@@ -227,6 +253,9 @@ def markdown(ours: dict, base: dict) -> str:
     for key, label, _ in METRICS:
         ratio = ours[key] / base[key] if base[key] else float("nan")
         lines.append(f"| {label} | {ours[key]} | {base[key]} | {ratio:.2f} |")
+    m = ours["manager"]
+    lines.append(f"| latency p95, manager level: a draft policy (ms) | {m['p95_ms']} | {base['p95_ms']} | "
+                 f"{m['p95_ms'] / base['p95_ms']:.2f} |")
     lines.append("")
     lines.append("Resident memory per process (ours): " + ", ".join(f"{k}: {v} MB" for k, v in ours["rss_mb"].items()))
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from bot.evaluation.fixes import (
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, Reading, described_rows, info_question, read, risk_positions
+from bot.evaluation.reading import CONFIDENT, READER_CERTAIN, Reading, described_rows, info_question, read, risk_positions
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
     MAX_FIX_ATTEMPTS,
@@ -366,11 +366,11 @@ class Evaluator:
             # An open question makes the point its words make, not a guess of the model's (nor of
             # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
             # asks about lessons, it doesn't challenge the lessons clause).
-            worded = cue_scores(reading.text)
-            reading.types = [t for t in reading.types if t in reading.cue_types
-                             and (t not in reading.read_points or t in worded)]
-            reading.cue_types = {t for t in reading.cue_types if t not in reading.read_points or t in worded}
-            reading.leaning = None
+            if reading.leaning_p < READER_CERTAIN:
+                worded = cue_scores(reading.text)
+                reading.cue_types = {t for t in reading.cue_types if t not in reading.read_points or t in worded}
+                reading.leaning = None
+            reading.types = [t for t in reading.types if t in reading.cue_types]
         if self._is_plain_question(reading):
             return Outcome(
                 [Judgement(Verdict.QUESTION, risk_id=(reading.risk_ids or [None])[0])],

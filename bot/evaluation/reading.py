@@ -22,6 +22,8 @@ READER_SURE = 0.5
 # Below that, its best guess still settles which point is made about a clause or row the learner
 # named ("the appetite clause has no figures at all"), when it is the flaw that sits there.
 READER_LEANS = 0.2
+# An open question ("is that the same matrix C6 describes?") makes a point only when it is this sure.
+READER_CERTAIN = 0.8
 QUESTION_START = re.compile(
     r"^\s*(could|can|would|will|is|isn'?t|are|aren'?t|was|hasn'?t|haven'?t|do|does|whens|whats|whos|"
     r"(has|have)(?= (you|we|they|he|she|it|i|the|anyone|anybody|someone|somebody|this|that|there|any|r\s?\d)\b)|"
@@ -63,6 +65,7 @@ class Reading:
     # the process-design points the manager-level reader is sure the words make, and its best guess
     read_points: set[FlawType] = field(default_factory=set)
     leaning: FlawType | None = None
+    leaning_p: float = 0.0
 
     @property
     def low(self) -> str:
@@ -313,7 +316,7 @@ def read(
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     read_points: set[FlawType] = set()
-    leaning = None
+    leaning, p = None, 0.0
     if allowed & PROCESS:
         point, p = next(iter(process_points(text).items()), (None, 0.0))
         if point and p >= READER_LEANS and FlawType(point) in allowed:
@@ -341,4 +344,5 @@ def read(
         cue_types=set(cues),
         read_points=read_points,
         leaning=leaning,
+        leaning_p=p if leaning else 0.0,
     )
