@@ -15,7 +15,7 @@ from bot.evaluation.evaluator import Evaluator
 from bot.evaluation.hints import next_hint, no_more_hints, waiting_for_fixes
 from bot.evaluation.reading import read
 from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
-from bot.nlp.patterns import RISK_REF
+from bot.nlp.patterns import CLAUSE_REF, RISK_REF
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
 from bot.scenarios.loader import UnknownScenario, library
@@ -134,7 +134,7 @@ class Tutor:
         text = msg.text.strip()[:MAX_TEXT]
         if not text:
             return [tutor("I didn't get any text. Type your challenge or question for the PM.")]
-        if len(text) < 160 and not RISK_REF.search(text):
+        if len(text) < 160 and not RISK_REF.search(text) and not CLAUSE_REF.search(text):
             if HINT_REQUEST.search(text):
                 return self.hint(msg)  # "Is it OK to ask for a hint? I'm not sure where to start."
             if FINISH_REQUEST.search(text):

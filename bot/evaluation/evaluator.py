@@ -81,6 +81,8 @@ class Evaluator:
                 meant.withdraw_previous = True
                 return meant
             reading = meant
+        elif state.open_objections(self.s.objecting):
+            pass  # "...each piece looks fine alone", "fair enough, a footnote then": an answer to the objection
         elif ADMIT.search(reading.text) or (model_says and reading.intent == "take_back"):
             # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes a point back:
             # the charge stands, nothing new is charged, and anything said after it is read.

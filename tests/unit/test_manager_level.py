@@ -293,3 +293,21 @@ def test_a_clause_named_with_a_slip_or_by_quoting_its_words(tutor, store, named)
     say = player(tutor, POLICY)
     say(f"{named}: there are no tolerances, so nobody can tell when a project is outside appetite")
     assert verdicts(store) == [("hit", appetite.id)]
+
+
+def test_a_point_that_mentions_the_hint_is_judged_not_taken_for_a_hint_request(tutor, store):
+    s = variant(POLICY, 0)
+    cadence = flaw(s, T.UNIFORM_REVIEW_CADENCE)
+    say = player(tutor, POLICY)
+    say("Oh sorry, I think the hint meant the review clause. C8 makes everything wait for the monthly review, "
+        "so a new red risk could sit for weeks.")
+    assert verdicts(store) == [("hit", cadence.id)]
+
+
+def test_an_answer_to_the_objection_is_judged_even_in_take_back_words(tutor, store):
+    s = variant(POLICY, 0)
+    gap = flaw(s, T.ESCALATION_GAP)
+    say = player(tutor, POLICY)
+    _open_objection_on_c7(say)
+    assert say("Fair enough, forget the five days then.") == gap.fix.objection.rejected_reply
+    assert verdicts(store)[-1] == ("not_agreed", gap.id)

@@ -75,3 +75,10 @@ def test_the_fitted_reader_is_kept_and_refitted_when_the_training_files_change(t
     monkeypatch.setattr(manager_reader, "_fit", lambda: first)
     assert manager_reader._model() is first
     manager_reader._model.cache_clear()
+
+
+def test_every_process_design_type_and_only_those_is_taught():
+    _, labels = manager_reader.training_set()
+    assert set(labels) == {t.value for t in PROCESS_TYPES} | {manager_reader.OTHER}
+    counts = {t.value: labels.count(t.value) for t in PROCESS_TYPES}
+    assert min(counts.values()) >= 50, counts
