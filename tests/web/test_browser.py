@@ -67,11 +67,8 @@ def learner_id(ctx) -> str:
     return value
 
 
-@pytest.fixture
-def learner(browser, stack):
-    """A new learner of this test's own, who starts riverside-wms (seed 5) in the web chat and
-    challenges the owner."""
-    name = unique("Ana Lopez")
+def open_chat(browser, stack, name: str):
+    """A new browser context on the chat page, the learner's name saved: (context, page, dialogs)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     dialogs: list = []
@@ -81,6 +78,15 @@ def learner(browser, stack):
     page.get_by_role("textbox", name="Your name").fill(name)
     page.get_by_role("button", name="Save name").click()
     expect(page.locator("#status")).to_contain_text(name)
+    return ctx, page, dialogs
+
+
+@pytest.fixture
+def learner(browser, stack):
+    """A new learner of this test's own, who starts riverside-wms (seed 5) in the web chat and
+    challenges the owner."""
+    name = unique("Ana Lopez")
+    ctx, page, dialogs = open_chat(browser, stack, name)
     s = variant("riverside-wms", SEED)
     say(page, f'/start_scenario{{"scenario": "riverside-wms", "seed": {SEED}}}')
     expect(page.get_by_role("log").locator("table")).to_be_visible(timeout=WAIT)
@@ -144,16 +150,8 @@ def test_a_manager_session_shows_the_draft_policy_as_clause_cards(browser, stack
     clauses with their flaws. Takes the README's manager-level screenshot."""
     s = variant("eastmere-risk-policy", 0)
     gap = next(f for f in s.flaws if f.type == T.ESCALATION_GAP)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = ctx.new_page()
-    dialogs: list = []
-    watch_dialogs(page, dialogs)
-    page.goto(stack.web + "/")
-    expect(page.get_by_role("log")).to_contain_text("Pick a scenario", timeout=WAIT)
     name = unique("Maya Fenwick")
-    page.get_by_role("textbox", name="Your name").fill(name)
-    page.get_by_role("button", name="Save name").click()
-    expect(page.locator("#status")).to_contain_text(name)
+    ctx, page, dialogs = open_chat(browser, stack, name)
     say(page, '/start_scenario{"scenario": "eastmere-risk-policy", "seed": 0}')
     log = page.get_by_role("log")
     policy = log.locator("figure.policy")
