@@ -212,13 +212,25 @@ def _one_slip(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _alias_words(alias: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", alias.lower()))
+
+
 def _alias_span(alias: str, low: str, slips: bool) -> tuple[int, int] | None:
-    """Where the alias is said, (start, end); with slips, also written with a slip in a word
-    ("the apetite clause")."""
+    """Where the alias is said, (start, end); with slips, also where it is written with a slip in
+    a word ("the apetite clause")."""
     m = _alias_pattern(alias).search(low)
     if m or not slips:
         return m.span() if m else None
-    want = re.findall(r"[a-z0-9]+", alias.lower())
+    return _slipped(alias, low)
+
+
+@functools.lru_cache(maxsize=8192)  # a message is read several times over
+def _slipped(alias: str, low: str) -> tuple[int, int] | None:
+    want = _alias_words(alias)
+    if not any(len(w) >= 6 for w in want):
+        return None  # short words are never read through a slip
     words = list(re.finditer(r"[a-z0-9]+", low))
     for i in range(len(words) - len(want) + 1):
         if all(_one_slip(w, words[i + k].group()) for k, w in enumerate(want)):
@@ -258,11 +270,12 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
         if m:
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
+    clauses = bool(scenario.clauses)  # a policy's items are all clauses
     for row in scenario.items:
-        titles = [row.title] if row in scenario.clauses and " " in row.title.strip() else []
+        titles = [row.title] if clauses and " " in row.title.strip() else []
         for alias in titles + row.aliases:
             # a clause's few names are worth reading through a slip; a register's many aliases are not
-            span = _alias_span(alias, low, slips=row in scenario.clauses)
+            span = _alias_span(alias, low, slips=clauses)
             if span:
                 # Once risks are named by id, a name in passing ("handed to Calder") is an
                 # argument, not another reference, unless it is said to be a risk ("the Calder one")
