@@ -81,7 +81,8 @@ class Evaluator:
                 meant.withdraw_previous = True
                 return meant
             reading = meant
-        elif state.open_objections(self.s.objecting):
+        elif (waiting := state.open_objections(self.s.objecting)) and not (
+                self._named(reading.text) - self.s.flaw(waiting[0]).places):
             pass  # "...each piece looks fine alone", "fair enough, a footnote then": an answer to the objection
         elif ADMIT.search(reading.text) or (model_says and reading.intent == "take_back"):
             # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes a point back:
@@ -325,9 +326,9 @@ class Evaluator:
             state.agreed.add(flaw.id)
             return [Judgement(Verdict.AGREED, flaw.id, flaw.at, flaw.type)], [
                 Reply("pm", flaw.fix.objection.accepted_reply)]
-        elsewhere = self._named(text) - {flaw.at, flaw.other_risk_id}
+        elsewhere = self._named(text) - flaw.places
         other_fix = any(fix_accepted(self.s.flaw(f), text) for f in state.open_fixes if self.s.flaw(f))
-        if (elsewhere and reading.types) or other_fix or self._credits_new_flaw(state, reading) or (
+        if elsewhere or other_fix or self._credits_new_flaw(state, reading) or (  # another clause or row: a new point
                 reading.is_question and not is_proposal(text, sure_intent(reading))):
             return None
         state.apply(Verdict.NOT_AGREED.value, flaw.id)

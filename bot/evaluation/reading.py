@@ -280,7 +280,7 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
                 # Once risks are named by id, a name in passing ("handed to Calder") is an
                 # argument, not another reference, unless it is said to be a risk ("the Calder one")
                 # or, in a policy, a clause ("the ownership section", not "an ownership role").
-                noun = _CLAUSE_NOUN if scenario.clauses else _RISK_NOUN
+                noun = _CLAUSE_NOUN if clauses else _RISK_NOUN
                 named_as_risk = alias.startswith("the ") or re.match(r"\s+" + noun + r"\b", low[span[1]:])
                 if not explicit or named_as_risk:
                     described.append((span[0], row.id))

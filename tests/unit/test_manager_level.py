@@ -311,3 +311,12 @@ def test_an_answer_to_the_objection_is_judged_even_in_take_back_words(tutor, sto
     _open_objection_on_c7(say)
     assert say("Fair enough, forget the five days then.") == gap.fix.objection.rejected_reply
     assert verdicts(store)[-1] == ("not_agreed", gap.id)
+
+
+def test_taking_back_a_point_on_another_clause_is_not_an_answer_to_the_objection(tutor, store):
+    say = player(tutor, POLICY)
+    _open_objection_on_c7(say)
+    say("C14 is far too thin on training.")
+    say("Fair enough, C14 is fine as it is, my mistake.")
+    assert [v for v, _ in verdicts(store)][-2:] != ["not_agreed", "not_agreed"]
+    assert "not_agreed" not in [v for v, _ in verdicts(store)]
