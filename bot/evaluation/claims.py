@@ -15,6 +15,15 @@ LEADING = re.compile(
     r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
     re.IGNORECASE,
 )
+# A PMO manager's rhetorical question names a gap ("How is a board meant to tell...?", "What stops
+# the next project repeating it?"): at manager level it claims, as a leading question does.
+RHETORICAL = re.compile(
+    r"\bhow (is|are|was|were) [^?]{0,60}\b(meant|supposed|expected) to\b|"
+    r"\bhow (would|could|will|can|do|does) [^?]{0,40}\b(ever )?(know|tell|spot|see|find out|test)\b|"
+    r"\bwhat (stops|prevents|is there to stop)\b|\bwho (checks|assures|challenges|marks)\b|"
+    r"\bwhere (would|does|do|will|is) [^?]{0,60}\b(go|sit|fit|live|land|end up)\b",
+    re.IGNORECASE,
+)
 NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
 MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
 WHY = re.compile(r"^\W*((and|so|but|then)\W+)?(why|how come)\b", re.IGNORECASE)

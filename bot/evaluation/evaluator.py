@@ -15,6 +15,7 @@ import re
 from bot.evaluation import defences
 from bot.evaluation.claims import (
     ADMIT,
+    RHETORICAL,
     SENTENCES,
     asserts_flaw,
     leads,
@@ -365,7 +366,8 @@ class Evaluator:
 
     # -- a challenge or a question ----------------------------------------------------------
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
-        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text):
+        rhetorical = self.s.level == "manager" and RHETORICAL.search(reading.text)
+        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text) and not rhetorical:
             # An open question makes the point its words make, not a guess of the model's (nor of
             # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
             # asks about lessons, it doesn't challenge the lessons clause).

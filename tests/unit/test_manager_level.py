@@ -320,3 +320,12 @@ def test_taking_back_a_point_on_another_clause_is_not_an_answer_to_the_objection
     say("Fair enough, C14 is fine as it is, my mistake.")
     assert [v for v, _ in verdicts(store)][-2:] != ["not_agreed", "not_agreed"]
     assert "not_agreed" not in [v for v, _ in verdicts(store)]
+
+
+def test_a_rhetorical_question_at_manager_level_makes_its_point(tutor, store):
+    s = variant(POLICY, 0)
+    appetite = flaw(s, T.APPETITE_WITHOUT_TOLERANCE)
+    say = player(tutor, POLICY)
+    say("C2 lists Cabinet's appetite words. How is a project board meant to tell when a risk is outside "
+        "appetite if there are no tolerances?")
+    assert verdicts(store) == [("hit", appetite.id)]
