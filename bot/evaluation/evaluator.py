@@ -82,10 +82,8 @@ class Evaluator:
                 meant.withdraw_previous = True
                 return meant
             reading = meant
-        elif (waiting := state.open_objections(self.s.objecting)) and not (
-                self._named(reading.text) - self.s.flaw(waiting[0]).places):
-            pass  # "...each piece looks fine alone", "fair enough, a footnote then": an answer to the objection
-        elif ADMIT.search(reading.text) or (model_says and reading.intent == "take_back"):
+        elif not self._answers_objection(state, reading) and (
+                ADMIT.search(reading.text) or (model_says and reading.intent == "take_back")):
             # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes a point back:
             # the charge stands, nothing new is charged, and anything said after it is read.
             said = sentences(reading.text)
@@ -110,6 +108,12 @@ class Evaluator:
             replies += more.replies
         self._after(state, judged)
         return Outcome(judged, replies, withdraw_previous=withdraw)
+
+    def _answers_objection(self, state: SessionState, reading: Reading) -> bool:
+        """While an objection waits, a message naming nothing else answers it, even in take-back
+        words ("...each piece looks fine alone", "fair enough, a footnote then")."""
+        waiting = state.open_objections(self.s.objecting)
+        return bool(waiting) and not self._named(reading.text) - self.s.flaw(waiting[0]).places
 
     def _meant(self, state: SessionState, reading: Reading, corr) -> Reading | Outcome:
         """What a correction means: its own point, or the last message said of the right row
