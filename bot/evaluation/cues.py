@@ -73,7 +73,7 @@ _CUES: dict[T, list[str]] = {
         r"doesn'?t (hold|control|have) the (budget|contract)", r"wrong person",
         r"\bownr\b", r"\bowenr\b", r"right hands", r"wrong hands", r"(holds|hold|holding) the .{0,20}contract",
         r"should sit with", r"right person to", r"\b(should|shud|shd) (be|sit) with\b", r"\bshould be owned by\b",
-        r"\b[a-z]+'?s,? not [a-z]+'?s\b",
+        r"\b[a-z]+'?s,? not [a-z]+'?s\b", r"\bbelongs? (to|with)\b",
     ],
     T.MISSING_RESPONSE: [
         r"no (actions?|response|plan|mitigation)", r"monitor(ing)? (closely )?(is|isn'?t)",

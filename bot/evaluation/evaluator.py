@@ -11,6 +11,7 @@ challenge that asserts a flaw can be charged as false; a question is answered.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.evaluation import defences
 from bot.evaluation.claims import (
@@ -48,9 +49,10 @@ from bot.evaluation.state import (
     SessionState,
     Verdict,
 )
+from bot.nlp.patterns import CLAUSE_REF, RISK_REF
 from bot.scenarios.model import Flaw, Scenario
 from bot.taxonomy import FlawType as T
-from bot.taxonomy import kind, type_for_intent
+from bot.taxonomy import PROCESS_KIN, kind, type_for_intent
 
 __all__ = ["Evaluator", "MAX_FIX_ATTEMPTS", "asserts_flaw", "fix_accepted", "without_question"]
 
@@ -58,6 +60,14 @@ _ABOUT_ROWS = re.compile(r"\b(rows?|risks|register|one of (the|them|these))\b", 
 _WORDS = re.compile(r"[a-z]{3,}.*[a-z]{3,}", re.IGNORECASE)  # more than a bare "R3?"
 _BUT = re.compile(r"\b(but|though|however|yet)\b", re.IGNORECASE)
 _CLOSING = re.compile(r"\bclos|re-?open", re.IGNORECASE)
+# The words that name a clause or row, not what is said about it ("the escalation clause", "C7").
+_NAMING = re.compile(r"\b[\w'-]+ (clauses?|sections?|paras?|paragraphs?|bits?|parts?)\b|"
+                     + CLAUSE_REF.pattern + "|" + RISK_REF.pattern, re.IGNORECASE)
+# A row said to be there twice over: its twin need not be named to make the duplicate point.
+_TWICE = re.compile(
+    r"\b(twice|two times|in two places|two (rows|entries|lines|owners)|again (under|as|at)|"
+    r"(at|on|in) both (levels?|registers|reports)|both (the|its) (programme|project)s? and|"
+    r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 
 
 def sure_intent(reading: Reading) -> str | None:
@@ -370,7 +380,7 @@ class Evaluator:
 
     # -- a challenge or a question ----------------------------------------------------------
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
-        rhetorical = self.s.level == "manager" and RHETORICAL.search(reading.text)
+        rhetorical = self.s.level == "manager" and (RHETORICAL.search(reading.text) or self._claims_beside(reading))
         if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text) and not rhetorical:
             # An open question makes the point its words make, not a guess of the model's (nor of
             # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
@@ -490,17 +500,67 @@ class Evaluator:
                 # point made about what it names, not a row ("G&H is one risk across three projects"):
                 # said in its words as a gap, not a topic in passing ("are the scores converted
                 # before the top ten?").
-                said = flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
+                # A sure model's register point counts in its process-design form ("one-line
+                # descriptions can't hold cause, event and effect" is the template's gap).
+                said = (flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
+                        or flaw.type in self._sure_kin(reading)
+                        or flaw.type == reading.leaning and self._claims(reading))
                 if said and mentions_missing(flaw, reading.text):
                     out.append(flaw)
             elif flaw.type == T.DUPLICATE:
-                if T.DUPLICATE in types and flaw.at in refs and flaw.other_risk_id in refs:
+                pair = {flaw.at, flaw.other_risk_id}
+                # "the library migration shows up twice": one row named, its twin said to exist
+                named = pair <= set(refs) or len(refs) == 1 and refs[0] in pair and _TWICE.search(reading.text)
+                if T.DUPLICATE in types and named:
                     out.append(flaw)
             elif flaw.places & set(refs) and (flaw.type in types or flaw.type == reading.leaning):
                 out.append(flaw)  # a portfolio flaw is found from any row it shows on
+            elif refs[:1] == refs and flaw.at in refs and self.s.level == "manager" and self._speaks_to(flaw, reading):
+                out.append(flaw)
             elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
         return out
+
+    def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
+        """The one clause (or portfolio row) named is said to be wrong in the words of its flaw
+        ("C7 sends only 20s to CLT, the strategy says above 15"): a clause carries one design
+        point, so naming it and its substance makes that point, whatever type is read. Not a
+        clause named in passing beside another ("...a support role, not an ownership one"), and
+        not the words that name it ("escalation clause: the PM owns every risk")."""
+        return mentions_missing(flaw, self._unnamed(reading.text, flaw.at)) and self._claims(reading)
+
+    @staticmethod
+    def _claims(reading: Reading) -> bool:
+        """The message says something is wrong: a leading or rhetorical question, or a statement
+        that claims; an open question beside nothing ("is that the same matrix C6 describes?")
+        or a request for facts only asks."""
+        if info_question(reading.text):
+            return False
+        return bool(leads(reading.text) or RHETORICAL.search(reading.text)) or Evaluator._claims_beside(reading)
+
+    @staticmethod
+    def _claims_beside(reading: Reading) -> bool:
+        """A question answered by the claim after it ("Where would the land fund bid sit under this
+        draft? It's on no register, because registers only hold threats.") is not open; facts
+        before it ("the strategy sends 15s to CLT. Is that on C6's matrix?") only set it up."""
+        said = sentences(reading.text)
+        asked = [i for i, x in enumerate(said) if x.rstrip().endswith("?")]
+        stated = " ".join(said[asked[-1] + 1:]) if asked else " ".join(said)
+        return bool(stated) and asserts_flaw(replace(reading, text=stated))
+
+    def _unnamed(self, text: str, item: str) -> str:
+        clause = self.s.clause(item)
+        for name in sorted([clause.title, *clause.aliases] if clause else [], key=len, reverse=True):
+            text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+        return _NAMING.sub(" ", text)
+
+    @staticmethod
+    def _sure_kin(reading: Reading) -> tuple[T, ...]:
+        """The process-design forms of a register point the model is sure of, unless the message
+        only asks for facts ("what did the Harbour Walk closure report recommend?")."""
+        if reading.confidence < CONFIDENT or info_question(reading.text):
+            return ()
+        return PROCESS_KIN.get(type_for_intent(reading.intent), ())
 
     # -- nothing credited -------------------------------------------------------------------
     def _supported(self, reading: Reading, t: T) -> bool:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
-from bot.nlp.manager_reader import process_points
+from bot.nlp.manager_reader import points
 from bot.nlp.patterns import CLAUSE_REF, RISK_REF, number_value
 from bot.scenarios.model import Scenario
 from bot.taxonomy import PROCESS_KIN, PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
@@ -331,8 +331,8 @@ def read(
     read_points: set[FlawType] = set()
     leaning, p = None, 0.0
     if allowed & PROCESS:
-        point, p = next(iter(process_points(text).items()), (None, 0.0))
-        if point and p >= READER_LEANS and FlawType(point) in allowed:
+        point, p = next(iter(points(text, allowed).items()), (None, 0.0))
+        if point and p >= READER_LEANS:
             leaning = FlawType(point)
         if leaning and p >= READER_SURE:
             read_points.add(leaning)

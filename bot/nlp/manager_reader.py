@@ -1,11 +1,12 @@
-"""Which process-design point a PMO manager's message makes, read from its words.
+"""Which flaw a PMO manager's message points at, read from its words.
 
 The Rasa model knows the register flaw types only: training the twelve process-design types into
 it spread its confidence so far that the analyst level lost crediting (97.1% -> 89.4% on held-out
 messages, 2026-12-02). So the manager level has its own small reader: word and character n-grams
-with a logistic regression, trained on data/nlu_manager (one intent per process-design type)
-against everything in data/nlu (register challenges, questions, session talk) as "other". It is
-asked only where process-design types are in play, and it is one opinion beside the cue words.
+with a logistic regression over every flaw type, trained on data/nlu_manager (process-design
+points, and register points put in a manager's longer portfolio-level words) and on data/nlu's
+register challenges; the rest of data/nlu (questions, fixes, session talk) is "other". It is asked
+only at manager level, and it is one opinion beside the cue words and the Rasa model.
 
 Training takes a few seconds, so the fitted reader is kept in build/ and rebuilt only when the
 training files change."""
@@ -21,11 +22,14 @@ from pathlib import Path
 
 import yaml
 
+from bot.taxonomy import PROCESS_TYPES, FlawType, type_for_intent
+
 ROOT = Path(__file__).resolve().parents[2]
 PROCESS_DATA = ROOT / "data" / "nlu_manager"
 OTHER_DATA = ROOT / "data" / "nlu"
 CACHE = ROOT / "build" / "manager_reader.pkl"
 OTHER = "other"
+PROCESS, ALL = frozenset(PROCESS_TYPES), frozenset(FlawType)
 _MARKUP = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -41,76 +45,92 @@ def _files() -> list[Path]:
     return sorted(PROCESS_DATA.glob("*.yml")) + sorted(OTHER_DATA.glob("*.yml"))
 
 
-def training_set() -> tuple[list[str], list[str]]:
+def training_set(in_play: frozenset[FlawType] = ALL) -> tuple[list[str], list[str]]:
+    """Every example, labelled with its flaw type when that type is in play, else "other"."""
     texts, labels = [], []
     for path in _files():
-        process = path.parent == PROCESS_DATA
         for intent, text in _examples(path):
+            flaw_type = type_for_intent(intent)  # challenge_general names no point
             texts.append(text)
-            labels.append(intent.removeprefix("challenge_") if process else OTHER)
+            labels.append(flaw_type.value if flaw_type in in_play else OTHER)
     return texts, labels
 
 
 def _fingerprint() -> str:
-    h = hashlib.sha256(b"v1")
+    h = hashlib.sha256(b"v2")
     for path in _files():
         h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()
 
 
-def _fit():
+def _fit(in_play: frozenset[FlawType]):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
-    texts, labels = training_set()
+    texts, labels = training_set(in_play)
     features = make_union(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
         # character n-grams carry typos and word forms ("escalaton", "tolerances")
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
     )
-    # balanced: ~30 examples per process type against ~1,400 "other"
+    # balanced: 60-120 examples per flaw type against up to ~1,400 "other"
     model = make_pipeline(features, LogisticRegression(C=5, max_iter=2000, class_weight="balanced"))
     model.fit(texts, labels)
     return model
 
 
-@functools.lru_cache(maxsize=1)
-def _model():
-    key = _fingerprint()
+def _name(in_play: frozenset[FlawType]) -> str:
+    return ",".join(sorted(t.value for t in in_play))
+
+
+def _saved() -> dict:
     try:
         with CACHE.open("rb") as f:
-            saved_key, model = pickle.load(f)
-        if saved_key == key:
-            return model
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+            key, models = pickle.load(f)
+        if key == _fingerprint() and isinstance(models, dict):
+            return models
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
         pass  # missing, stale or written by another library version: fit again
-    model = _fit()
+    return {}
+
+
+@functools.lru_cache(maxsize=None)
+def _model(in_play: frozenset[FlawType]):
+    models = _saved()
+    if _name(in_play) in models:
+        return models[_name(in_play)]
+    model = models[_name(in_play)] = _fit(in_play)
     try:
         CACHE.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=CACHE.parent, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((key, model), f)
+            pickle.dump((_fingerprint(), models), f)
         os.replace(tmp, CACHE)  # atomic: the action server and tests may fit at once
     except OSError:
         pass  # a read-only checkout still works, it just fits on each start
     return model
 
 
-def process_points(text: str) -> dict[str, float]:
-    """Process-design types the words point at, with the reader's probability, best first;
-    "other" (anything that is not a process-design point) is left out."""
+def points(text: str, in_play: frozenset[FlawType] = ALL) -> dict[str, float]:
+    """The flaw types in play that the words point at, with the reader's probability, best
+    first; "other" (a question, a fix, session talk, a point that can't be made here) is left out.
+
+    One reader per set of types in play: a policy's reader learns register points as "other",
+    so a row-level complaint never reads as the nearest process-design point."""
     if not text.strip():
         return {}
-    model = _model()
+    model = _model(frozenset(in_play))
     probs = model.predict_proba([text[:2000]])[0]
     ranked = sorted(zip(model.classes_, probs), key=lambda x: -x[1])
     return {label: float(p) for label, p in ranked if label != OTHER}
 
 
 def warm() -> None:
-    """Fit (or load) now, so the first manager-level message is not the one that waits."""
-    _model()
+    """Fit (or load) now, so the first manager-level message is not the one that waits: the
+    reader of a policy (process-design points) and of a portfolio register (every point)."""
+    for in_play in (PROCESS, ALL):
+        _model(in_play)
 
 
 if __name__ == "__main__":  # make: fit once at build time, so no learner waits for it
