@@ -8,10 +8,11 @@ import re
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.reading import CONFIDENT, QUESTION_START, Reading
+from bot.nlp.patterns import NOT_VERB
 
 # A question that leads with the answer ("Isn't R3 scored wrong?") asserts a flaw.
 LEADING = re.compile(
-    r"(?:^|[:,]|\b(?:but|so|and|why|then)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
+    r"(?:^|[:,.!?;]|\b(?:but|so|and|why|then)\b)\W*(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
     r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
     re.IGNORECASE,
 )
@@ -21,10 +22,16 @@ RHETORICAL = re.compile(
     r"\bhow (is|are|was|were) [^?]{0,60}\b(meant|supposed|expected) to\b|"
     r"\bhow (would|could|will|can|do|does) [^?]{0,40}\b(ever )?(know|tell|spot|see|find out|test)\b|"
     r"\bwhat (stops|prevents|is there to stop)\b|\bwho (checks|assures|challenges|marks)\b|"
-    r"\bwhere (would|does|do|will|is) [^?]{0,60}\b(go|sit|fit|live|land|end up)\b",
+    # "So who actually gets it?", "How exactly would four people own it?", "Has nobody updated it?"
+    r"\bso,? (who|how|what|which|where) (actually|exactly|then)\b|\bhow exactly\b|"
+    r"\b(has|have|did|does|do|is|was|will) (nobody|no one|no-one|noone)\b|"
+    r"\bwhere (would|does|do|will|is) [^?]{0,60}\b(go|sit|fit|live|land|end up)\b|"
+    # a statement said as a question: "So a 20 on safety stays in the annex because it fits?"
+    r"^\W*so,? (?!(what|who|whom|when|where|how|which|why|is|are|was|were|do|does|did|can|could|should|"
+    r"would|will|has|have|may|might)\b)[^?]{12,}\?",
     re.IGNORECASE,
 )
-NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|n'?t\b", re.IGNORECASE)
+NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|" + NOT_VERB, re.IGNORECASE)
 MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
 WHY = re.compile(r"^\W*((and|so|but|then)\W+)?(why|how come)\b", re.IGNORECASE)
 # "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.

@@ -18,6 +18,7 @@ from bot.evaluation.claims import (
     ADMIT,
     RHETORICAL,
     SENTENCES,
+    WHY,
     asserts_flaw,
     leads,
     rates_higher,
@@ -39,7 +40,17 @@ from bot.evaluation.fixes import (
     where,
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
-from bot.evaluation.reading import CONFIDENT, READER_CERTAIN, Reading, described_rows, info_question, read, risk_positions
+from bot.evaluation.reading import (
+    CONFIDENT,
+    CURIOUS,
+    READER_CERTAIN,
+    Reading,
+    described_rows,
+    info_question,
+    read,
+    risk_positions,
+    types_in_play,
+)
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
     MAX_FIX_ATTEMPTS,
@@ -381,7 +392,9 @@ class Evaluator:
     # -- a challenge or a question ----------------------------------------------------------
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
         rhetorical = self.s.level == "manager" and (RHETORICAL.search(reading.text) or self._claims_beside(reading))
-        if reading.is_question and reading.confidence < CONFIDENT and not leads(reading.text) and not rhetorical:
+        # a model sure of a point that can't be made here (a register point in a policy) is not sure
+        sure = reading.confidence >= CONFIDENT and type_for_intent(reading.intent) in types_in_play(self.s)
+        if reading.is_question and not sure and not leads(reading.text) and not rhetorical:
             # An open question makes the point its words make, not a guess of the model's (nor of
             # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
             # asks about lessons, it doesn't challenge the lessons clause).
@@ -399,6 +412,8 @@ class Evaluator:
 
     @staticmethod
     def _is_plain_question(reading: Reading) -> bool:
+        if CURIOUS.search(reading.text) and info_question(reading.text):
+            return True  # says it only asks, and complains of nothing ("...out of interest?")
         if reading.intent != "ask_question":
             # Unsure model, but a question with no sign of a challenge: answer it.
             return reading.is_question and not reading.types and not reading.risk_ids
@@ -536,7 +551,9 @@ class Evaluator:
         or a request for facts only asks."""
         if info_question(reading.text):
             return False
-        return bool(leads(reading.text) or RHETORICAL.search(reading.text)) or Evaluator._claims_beside(reading)
+        # "Why does row 14 still carry a probability?": asking for the reason challenges it
+        asks_why = any(WHY.match(x) for x in sentences(reading.text) if x.rstrip().endswith("?"))
+        return bool(leads(reading.text) or RHETORICAL.search(reading.text) or asks_why) or Evaluator._claims_beside(reading)
 
     @staticmethod
     def _claims_beside(reading: Reading) -> bool:

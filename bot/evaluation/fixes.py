@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from bot.nlp.patterns import RISK_REF
+from bot.nlp.patterns import NOT_VERB, RISK_REF
 from bot.scenarios.model import Flaw
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import kind
@@ -29,7 +29,8 @@ PROPOSAL = re.compile(
 _DOING = re.compile(
     r"^\W*(?:(?:for |on )?r\s?\d{1,2}\W+)?(please |ok,? |okay,? |so,? |then,? |right,? |fine,? )?(escalate|move|close|reword|"
     r"rewrite|add|reopen|re-open|keep|merge|assign|reassign|rescore|re-score|re-rate|change|set|put|make|"
-    r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise|"
+    r"give|transfer|reduce|replace|split|delete|remove|update|agree|book|ask|get|combine|fold|raise|leave|"
+    r"let (?!me\b|us\b)|"
     r"re-?date|record|note|log|review (?:it|them|this|that|the|r\s?\d)|have (?!you\b|we\b|they\b)\w+)\b",
     re.IGNORECASE,
 )
@@ -73,7 +74,7 @@ def is_proposal(text: str, intent: str | None = None) -> bool:
     )
 
 
-_NEGATED = re.compile(r"\b(not|never|no)\b|n'?t\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(not|never|no)\b|" + NOT_VERB, re.IGNORECASE)
 
 
 def _directs(statement: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.nlp.manager_reader import points
-from bot.nlp.patterns import CLAUSE_REF, RISK_REF, number_value
+from bot.nlp.patterns import CLAUSE_REF, NOT_VERB, RISK_REF, number_value
 from bot.scenarios.model import Scenario
 from bot.taxonomy import PROCESS_KIN, PROCESS_TYPES, REGISTER_TYPES, FlawType, type_for_intent
 
@@ -42,16 +42,22 @@ INFO_QUESTION = re.compile(
 # Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
 COMPLAINT = re.compile(
     r"\b(wrong|not|no|never|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
-    r"despite|still|but|only|just|instead|rather|right|fair|enough|realistic|correct|ok|okay)\b|n'?t\b",
+    r"despite|still|but|only|just|instead|rather|right|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
     re.IGNORECASE,
 )
+
+# A question that says it is only curious asks for facts, whatever it names.
+CURIOUS = re.compile(r"\b(out of (interest|curiosity)|just (curious|wondering)|i'?m (curious|wondering)|"
+                     r"for my own (understanding|benefit)|for context|quick question)\b", re.IGNORECASE)
 
 
 def info_question(text: str) -> bool:
     """A request for facts ("Sorry, I'm new. Who holds the Calder contract?"): its questions
     ask who/what/when/how much, and nothing in it complains."""
     asked = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.endswith("?")] or [text.strip()]
-    return bool(asked) and all(INFO_QUESTION.match(x) for x in asked) and not COMPLAINT.search(text)
+    # "Is the 4x4 something the contract requires, out of interest?" says it is only curious
+    return bool(asked) and (all(INFO_QUESTION.match(x) for x in asked) or bool(CURIOUS.search(text))) \
+        and not COMPLAINT.search(CURIOUS.sub(" ", text))
 
 
 @dataclass
@@ -142,12 +148,16 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     hits = []
     for m in (_DESCRIBED_CLAUSE if scenario.clauses else _DESCRIBED).finditer(text.lower()):
         said = _words(m.group(1))
-        words = set(said) - _NOT_DESCRIPTIVE
+        pair = said[0] in ("two", "both")
+        words = set(said[pair:]) - _NOT_DESCRIPTIVE
         if not words or _NOT_A_NAME & set(said):
             continue
-        scores = sorted(((len(words & v), rid) for rid, v in vocab.items()), reverse=True)
-        (best, rid), second = scores[0], scores[1][0] if len(scores) > 1 else 0
-        if best and best > second:
+        scores = sorted(((len(words & v), rid) for rid, v in vocab.items()), reverse=True) + [(0, "")] * 2
+        (best, rid), second, third = scores[0], scores[1][0], scores[2][0]
+        if pair and second and best == second > third:
+            # "the two library rows": the pair that fits equally, and better than any other
+            hits += [(m.start(), rid), (m.start(), scores[1][1])]
+        elif best and best > second:
             hits.append((m.start(), rid))
     return hits
 

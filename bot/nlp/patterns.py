@@ -61,3 +61,6 @@ MONTHS = [
     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec",
 ]
+
+# "isn't", "cant", "dont": a negated verb, not any word ending in "nt" ("Quadrant's", "current").
+NOT_VERB = r"\b(?:is|are|was|were|do|does|did|has|have|had|ca|can|could|would|should|wo|must|need|might|ai)n'?t\b"

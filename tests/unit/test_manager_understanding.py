@@ -112,3 +112,69 @@ def test_an_owner_point_said_as_where_a_risk_belongs():
 def test_a_possessive_without_its_apostrophe_still_names_the_row(text, rid):
     m = RISK_REF.search(text)
     assert m and rid in m.groups()
+
+
+# -- claims after a statement, rhetorical forms, curiosity (the fifth batch's classes) ---------
+def test_a_leading_question_after_a_statement_claims(play):
+    say = play(POLICY)
+    # "Isn't that...?" opening the second sentence leads as much as one opening the message
+    assert say("Clause 4 hands every risk to the project manager, grant conditions included. Isn't "
+               "that the audit's ownership finding all over again?", "challenge_wrong_owner", 0.65) == [
+        ("hit", flaw_id(POLICY, T.OWNERSHIP_UNCLEAR))]
+
+
+@pytest.mark.parametrize("text", [
+    "A 14 sits in both of the escalation bands in section 7. So who actually takes it?",
+    "Section 7 gives a 15 two routes up. How exactly is a PM supposed to choose?",
+])
+def test_a_rhetorical_question_after_the_facts_claims(play, text):
+    say = play(POLICY)
+    assert say(text, "challenge_score_mismatch", 0.95) == [("hit", flaw_id(POLICY, T.ESCALATION_GAP))]
+
+
+def test_has_nobody_asks_rhetorically(play):
+    from bot.evaluation.claims import RHETORICAL
+    assert RHETORICAL.search("The panel moved to February weeks ago. Has nobody touched the row since?")
+    assert not RHETORICAL.search("Has anyone touched the row since the board?")
+
+
+def test_a_question_that_says_it_is_only_curious_is_answered_not_credited(play):
+    say = play(REPORT)
+    assert say("Does the contractor's tool use a 4x4 grid because the contract says so, out of interest?") == [
+        ("question", None)]
+
+
+def test_a_word_ending_in_nt_is_not_a_negation():
+    from bot.evaluation.claims import NEGATION
+    from bot.evaluation.reading import info_question
+    assert not NEGATION.search("Quadrant's current agent")
+    assert NEGATION.search("it isnt scored") and NEGATION.search("we can't tell") and NEGATION.search("dont")
+    assert info_question("What's the current score on the grant row?")
+
+
+def test_a_clause_described_in_the_words_of_its_flaw_is_credited(play):
+    say = play(POLICY)
+    # the culture clause's flaw in new words: risks kept off the register until a plan exists
+    assert say("C13 tells PMs not to log anything until the mitigation is signed off. That keeps "
+               "problems off the register for weeks.") == [("hit", flaw_id(POLICY, T.BLAME_CULTURE))]
+
+
+def test_a_statement_said_as_a_so_question_claims():
+    from bot.evaluation.claims import RHETORICAL
+    assert RHETORICAL.search("So the fire row stays in the annex because the money fits the contingency?")
+    assert not RHETORICAL.search("So who chairs the Portfolio Board?")
+
+
+def test_the_two_rows_that_fit_a_description_equally_are_the_pair():
+    from bot.evaluation.reading import described_rows
+    s = variant(REPORT, 0)
+    dup = next(f for f in s.flaws if f.type == T.DUPLICATE)
+    rows = {rid for _, rid in described_rows("the two library cutover rows say the same thing", s)}
+    assert rows == {dup.at, dup.other_risk_id}
+
+
+def test_let_someone_carry_on_proposes():
+    from bot.evaluation.fixes import is_proposal
+    assert is_proposal("let Richard carry on handling it with the supplier")
+    assert is_proposal("leave it with the SRO")
+    assert not is_proposal("let me think about the owner for a moment")
