@@ -8,14 +8,37 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
-from itertools import combinations
 
+from bot.evaluation.duplicates import duplicate_pairs
 from bot.scenarios.register_import import RegisterRow, parse_date
 from bot.taxonomy import FlawType as T
 
 STALE_DAYS = 90
-CAUSE = re.compile(r"\b(because|due to|as a result of|owing to|given|since|following|caused by|as)\b", re.I)
-EFFECT = re.compile(r"\b(which (would|could|will|may)|leading to|resulting in|would|could|causing|so that|meaning)\b", re.I)
+# A description is read for its three parts by their usual markers. A PM writes them in many
+# forms ("If the certification slips, payments cannot be made, delaying go-live"; "Because X, Y
+# could slip"; "Risk of X, leading to Y"), so a row is vague only when at most one part shows.
+CAUSE = re.compile(
+    r"\b(if|because|due to|as a result of|owing to|given( that)?|since|following|caused by|as|unless|when|"
+    r"should|lack of|shortage of|insufficient|limited|failure (of|to)|reliance on|dependen(t|cy|ce) on|"
+    r"without|after|until|while|whilst)\b", re.I)
+EVENT = re.compile(
+    r"\b(may|might|could|would|will|can|cannot|can'?t|won'?t|fails?|failing|not be|unable|"
+    r"risk (that|of)|chance (that|of)|possibility (that|of))\b", re.I)
+EFFECT = re.compile(
+    r"\b(which (would|could|will|may|might|means?)|lead(s|ing)? to|result(s|ing)? in|causing|so that|"
+    r"meaning|means|delay(ing|s)? (the|our|go|completion|handover|opening|delivery|launch)|pushing|increasing|"
+    r"reducing|affecting|impacting|jeopardi[sz]ing|putting|preventing|stopping|costing|forcing|leaving|"
+    r"breach(ing)?|then|therefore|with the (effect|result)|consequen\w*|exposing|losing|loss of)\b"
+    # a consequence verb after a modal or "and": "would stop work on site and leave the council..."
+    r"|\b(would|could|will|may|might|and|to)\s+(\w+\s+)?(leave|stop|halt|push|cost|force|prevent|delay|"
+    r"breach|expose|lose|add|increase|reduce|miss|jeopardi[sz]e|put)\w*\b"
+    # a participle after a comma: ", delaying go-live" (not ", during", ", including")
+    r"|,\s*(and\s+)?(?!(during|including|regarding|according|following|concerning|pending|bring|"
+    r"something|nothing|anything|everything)\b)\w+ing\b", re.I)
+# "Supplier issues may cause delays to the project": the effect says nothing a board could weigh.
+GENERIC_EFFECT = re.compile(
+    r"\b(cause|affect|impact|lead to|result in)\w*\s+(\w+\s+)?(delays?|problems|issues|impact)?\s*"
+    r"((to|on|for)\s+)?(the\s+)?(project|programme|delivery|timescales?|schedule|plan)\W*$", re.I)
 PLACEHOLDER_OWNER = re.compile(r"^(|tbc|tbd|n/?a|none|unknown|pmo|project team|team|all|everyone|various|\?+|-+)$", re.I)
 EMPTY_ACTION = re.compile(r"^(|monitor( closely)?|tbc|tbd|n/?a|none|ongoing|keep an eye( on it)?|watch|review|-+)\.?$", re.I)
 ESCALATED = re.compile(r"escalat|\bboard\b|\bsro\b|sponsor|exception report", re.I)
@@ -28,9 +51,6 @@ DATE_IN_TEXT = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})\b",
     re.I,
 )
-WORD = re.compile(r"[a-z]{4,}")
-STOP = {"there", "that", "which", "would", "could", "risk", "because", "with", "from", "this", "have",
-        "will", "into", "than", "they", "their", "been", "before", "after", "project"}
 
 
 @dataclass
@@ -54,8 +74,10 @@ def _dates(text: str) -> list[dt.date]:
     return out
 
 
-def _words(r: RegisterRow) -> set[str]:
-    return set(WORD.findall(f"{r.title} {r.description}".lower())) - STOP
+def vague(description: str) -> bool:
+    """Fewer than two of cause, event and effect, or an effect that names nothing but "the project"."""
+    parts = sum(bool(p.search(description)) for p in (CAUSE, EVENT, EFFECT))
+    return parts < 2 or bool(GENERIC_EFFECT.search(description.strip()))
 
 
 def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[Finding]:
@@ -73,7 +95,7 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
             add(r, T.NOT_A_RISK, "probability 5 (near-certain): if it has happened or certainly will, "
                 "manage it as an issue, not a risk")
         words = len(r.description.split())
-        if words < 8 or not CAUSE.search(r.description) or not EFFECT.search(r.description):
+        if words < 8 or vague(r.description):
             add(r, T.VAGUE_DESCRIPTION, "the description does not give a cause, an event and an effect"
                 + (f" ({words} words)" if words < 8 else ""))
         if PLACEHOLDER_OWNER.match(r.owner.strip()):
@@ -100,12 +122,8 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
         elif not EVIDENCE.search(r.actions):  # the closure note, not the cause in the description
             add(r, T.CLOSED_WITHOUT_REASON, "closed with no evidence that it can no longer happen")
 
-    for a, b in combinations(rows, 2):
-        wa, wb = _words(a), _words(b)
-        if a.title.strip().lower() == b.title.strip().lower() or (
-            wa and wb and len(wa & wb) / len(wa | wb) >= 0.5
-        ):
-            findings.append(Finding(a.id, b.id, T.DUPLICATE.value, f"{a.id} and {b.id} describe the same event"))
+    for a, b in duplicate_pairs([(r.id, r.title, r.description) for r in rows]):
+        findings.append(Finding(a, b, T.DUPLICATE.value, f"{a} and {b} describe the same event"))
     return findings
 
 

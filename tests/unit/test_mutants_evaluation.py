@@ -623,17 +623,33 @@ def test_a_row_with_blank_ratings_or_a_bad_date_is_still_checked():
     assert findings(actions="Priya to chase on 31/02/2026, then agree a plan by 2026-10-20") == []
 
 
-def test_rows_with_the_same_title_or_half_their_words_in_common_are_duplicates():
+def test_rows_with_the_same_title_or_the_same_distinctive_words_are_duplicates():
     a = RegisterRow(**(SOUND | {"title": "Supplier late", "description": "Because the vendor is short, drop two slips."}))
     b = RegisterRow(**(SOUND | {"id": "R2", "title": "supplier late ", "description": "Cutover weekend overruns."}))
     assert [(f.risk_id, f.other_risk_id, f.type) for f in lint_rows([a, b], TODAY, 15)
             if f.type == "duplicate"] == [("R1", "R2", "duplicate")]
-    half = dict(description="", actions=SOUND["actions"])
-    c = RegisterRow(**(SOUND | half | {"title": "Alpha Bravo Charlie"}))
-    d = RegisterRow(**(SOUND | half | {"id": "R2", "title": "Alpha Bravo Delta"}))  # 2 words shared of 4
-    e = RegisterRow(**(SOUND | half | {"id": "R3", "title": "Alpha Echo Foxtrot"}))  # 1 of 5 with each
-    assert [(f.risk_id, f.other_risk_id) for f in lint_rows([c, d, e], TODAY, 15) if f.type == "duplicate"] == [
-        ("R1", "R2")]
+
+    def row(rid, title, description):
+        return RegisterRow(**(SOUND | {"id": rid, "title": title, "description": description}))
+
+    rows = [
+        row("R1", "Warehouse racking certificate withheld",
+            "Because the racking inspector found bent uprights, the certificate may be withheld, delaying opening."),
+        row("R2", "Racking inspection fails",
+            "If the inspector withholds the racking certificate over the bent uprights, the opening could slip."),
+        row("R3", "Forklift drivers not licensed", "Because licences lapse in May, drivers may be stood down, "
+            "leaving the night shift short."),
+        row("R4", "Agency staff short at peak", "Because the agency can fill only half the shifts, picking could "
+            "fall behind, leading to missed slots."),
+    ]
+    assert [(f.risk_id, f.other_risk_id) for f in lint_rows(rows, TODAY, 15) if f.type == "duplicate"] == [("R1", "R2")]
+    # the same kind of event for two instances is two risks
+    drops = [row("R1", "Supplier late with build drop 1", "Because the supplier is short of developers, build drop 1 "
+                 "may be late, squeezing testing."),
+             row("R2", "Supplier late with build drop 2", "Because the supplier is short of developers, build drop 2 "
+                 "may be late, squeezing testing."),
+             rows[2], rows[3]]
+    assert [f for f in lint_rows(drops, TODAY, 15) if f.type == "duplicate"] == []
 
 
 def test_the_text_report_names_both_rows_of_a_pair():

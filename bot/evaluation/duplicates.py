@@ -1,0 +1,66 @@
+"""Two register rows that describe one event, in the same words or in different ones.
+
+Rows are compared by the words that set them apart within their own register: each word stem is
+weighted by how few rows use it (a project's name, used everywhere, says nothing), titles count
+twice, and the cosine of the two weighted bags is the similarity. Rows that name different
+instances of the same thing ("build drop 1" / "build drop 2", "Block A" / "Block B") are two events
+however alike their words.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from itertools import combinations
+
+SIMILAR = 0.4  # the cosine from which two rows read as one event (unrelated rows in our registers: < 0.3)
+_WORD = re.compile(r"[a-z]{3,}")
+_STOP = set(
+    "the and for with that this from have has had will would could should may might must can cannot their there "
+    "which into than they them been being before after risk risks because due about over under also only more most "
+    "some such other were what when where while whilst not are was its our your his her then these those any all "
+    "per via across between within without new use used using make made get got need needs there result resulting "
+    "lead leading mean meaning cause caused causing impact affect project programme delay delays late".split())
+# "drop 1", "phase two", "block C", "lot 3": an instance of a repeated thing
+_INSTANCE = re.compile(
+    r"\b(drop|phase|stage|block|lot|release|wave|site|building|tranche|sprint|package|gateway|unit|floor|day)"
+    r"\s+([0-9]+|[a-h]\b|one|two|three|four|five|six)", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    # The first five letters: "inspector" and "inspection", "withheld" and "withholds" meet.
+    return word[:5]
+
+
+def _bag(title: str, description: str) -> Counter:
+    words = _WORD.findall(f"{title} {title} {description}".lower())
+    return Counter(_stem(w) for w in words if w not in _STOP)
+
+
+def _instances(text: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2).lower() for m in _INSTANCE.finditer(text)}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(v * b.get(w, 0.0) for w, v in a.items())
+    na, nb = math.sqrt(sum(v * v for v in a.values())), math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def duplicate_pairs(rows: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(id, title, description) rows in; the pairs that describe one event, in register order."""
+    bags = [_bag(title, description) for _, title, description in rows]
+    used = Counter(w for bag in bags for w in bag)
+    n = len(rows)
+    weighted = [{w: c * math.log((n + 1) / (used[w] + 0.5)) for w, c in bag.items()} for bag in bags]
+    pairs = []
+    for i, j in combinations(range(n), 2):
+        (a, ta, da), (b, tb, db) = rows[i], rows[j]
+        same_title = ta.strip().lower() == tb.strip().lower()
+        if not same_title and _cosine(weighted[i], weighted[j]) < SIMILAR:
+            continue
+        ia, ib = _instances(f"{ta} {da}"), _instances(f"{tb} {db}")
+        if any(ia[k] != ib[k] for k in ia.keys() & ib.keys()):
+            continue  # "drop 1" and "drop 2": the same kind of event, twice
+        pairs.append((a, b))
+    return pairs
