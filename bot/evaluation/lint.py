@@ -20,7 +20,7 @@ STALE_DAYS = 90
 CAUSE = re.compile(
     r"\b(if|because|due to|as a result of|owing to|given( that)?|since|following|caused by|as|unless|when|"
     r"should|lack of|shortage of|insufficient|limited|failure (of|to)|reliance on|dependen(t|cy|ce) on|"
-    r"without|after|until|while|whilst)\b", re.I)
+    r"without|after|until|while|whilst|under)\b", re.I)
 EVENT = re.compile(
     r"\b(may|might|could|would|will|can|cannot|can'?t|won'?t|fails?|failing|not be|unable|"
     r"risk (that|of)|chance (that|of)|possibility (that|of))\b", re.I)
@@ -29,6 +29,9 @@ EFFECT = re.compile(
     r"meaning|means|delay(ing|s)? (the|our|go|completion|handover|opening|delivery|launch)|pushing|increasing|"
     r"reducing|affecting|impacting|jeopardi[sz]ing|putting|preventing|stopping|costing|forcing|leaving|"
     r"breach(ing)?|then|therefore|with the (effect|result)|consequen\w*|exposing|losing|loss of)\b"
+    # ", so reception would hand-write labels", "with the excess coming out of reserves"
+    r"|[,;]\s*so\b|\bso (that )?\w+ (would|could|will|may|might|has|have|had|must)\b"
+    r"|\bwith (the |our |a )?(\w+ ){1,3}\w+ing\b"
     # a consequence verb after a modal or "and": "would stop work on site and leave the council..."
     r"|\b(would|could|will|may|might|and|to)\s+(\w+\s+)?(leave|stop|halt|push|cost|force|prevent|delay|"
     r"breach|expose|lose|add|increase|reduce|miss|jeopardi[sz]e|put)\w*\b"
@@ -47,6 +50,8 @@ EVIDENCE = re.compile(
     r"because|evidence|confirmed|complete|signed|delivered|passed|no longer|cannot|can't|removed|"
     r"variation|agreed|closed on|proximity|expired|superseded", re.I,
 )
+# "No longer relevant." says it was closed, not why: it is no evidence on its own.
+NO_REASON = re.compile(r"\b(no longer|not) (relevant|applicable|needed|required|a risk|an issue|a concern)\b", re.I)
 DATE_IN_TEXT = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4})\b",
     re.I,
@@ -95,7 +100,8 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
             add(r, T.NOT_A_RISK, "probability 5 (near-certain): if it has happened or certainly will, "
                 "manage it as an issue, not a risk")
         words = len(r.description.split())
-        if words < 8 or vague(r.description):
+        # an issue is not written as a risk at all: one finding says so, not two
+        if (words < 8 or vague(r.description)) and not (r.probability == 5 and is_open):
             add(r, T.VAGUE_DESCRIPTION, "the description does not give a cause, an event and an effect"
                 + (f" ({words} words)" if words < 8 else ""))
         if PLACEHOLDER_OWNER.match(r.owner.strip()):
@@ -119,7 +125,7 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
             if product and product > tolerance and not ESCALATED.search(f"{r.actions} {r.response} {r.status}"):
                 add(r, T.NOT_ESCALATED, f"score {product} is above the tolerance of {tolerance} "
                     "but nothing shows it was escalated")
-        elif not EVIDENCE.search(r.actions):  # the closure note, not the cause in the description
+        elif not EVIDENCE.search(NO_REASON.sub(" ", r.actions)):  # the closure note, not the cause in the description
             add(r, T.CLOSED_WITHOUT_REASON, "closed with no evidence that it can no longer happen")
 
     for a, b in duplicate_pairs([(r.id, r.title, r.description) for r in rows]):
