@@ -34,6 +34,41 @@ def _validate(args) -> int:
     return 0 if ok else 1
 
 
+def _from_register(args) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.scenarios.from_register import NotPlayable, from_register
+    from bot.scenarios.register_import import RegisterError, parse_date, read_register
+
+    try:
+        today = parse_date(args.today) if args.today else dt.date.today()
+    except ValueError as e:
+        print(f"--today: {e}", file=sys.stderr)
+        return 2
+    if not 1 <= args.tolerance <= 25:
+        print("--tolerance: must be a score from 1 to 25", file=sys.stderr)
+        return 2
+    try:
+        rows = read_register(args.file)
+        title = args.title or Path(args.file).stem.replace("_", " ").replace("-", " ").strip().capitalize()
+        scenario = from_register(rows, title, today, args.tolerance)
+    except (RegisterError, NotPlayable) as e:
+        print(f"cannot make a scenario: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{scenario['id']}.yml"
+    header = ("# Made from your register by `pmo-tutor scenarios from-register`: the linter's findings are the\n"
+              "# answer key (flaws:). Delete any that are not flaws, add those it cannot see (underrated,\n"
+              "# missing_risk), fill in the brief, then check it with `pmo-tutor scenarios validate`.\n")
+    path.write_text(header + yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
+    print(f"wrote {path}: {len(scenario['register'])} risks, {len(scenario['flaws'])} flaws")
+    return 0
+
+
 def _lint(args) -> int:
     import json
 
@@ -105,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     v = sc_sub.add_parser("validate", help="check scenario files; exit 0 only when all are valid")
     v.add_argument("path", nargs="?", help="a file or a folder (default: data/scenarios)")
     v.set_defaults(func=_validate)
+    fr = sc_sub.add_parser("from-register", help="write an editable scenario file made from a register (CSV or XLSX)")
+    fr.add_argument("file")
+    fr.add_argument("--out", required=True, help="the folder to write the scenario file into")
+    fr.add_argument("--title", help="the exercise's title (default: from the file name)")
+    fr.add_argument("--today", help="YYYY-MM-DD; review dates are judged against it (default: today)")
+    fr.add_argument("--tolerance", type=int, default=15, help="scores above this must be escalated (default 15)")
+    fr.set_defaults(func=_from_register)
     sch = sc_sub.add_parser("schema", help="print the scenario file's JSON Schema (for editor completion)")
     sch.set_defaults(func=_schema)
 
