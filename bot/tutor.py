@@ -5,7 +5,9 @@ from the records, let the evaluator judge, store the verdicts and the transcript
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 
 from bot import presentation as show
@@ -18,7 +20,9 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.nlp.patterns import CLAUSE_REF, RISK_REF
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
+from bot.scenarios.from_register import from_register
 from bot.scenarios.loader import UnknownScenario, library
+from bot.scenarios.register_import import parse_register
 from bot.scenarios.model import LEVEL_ORDER, Scenario
 from bot.scenarios.variants import random_seed, variant
 
@@ -79,6 +83,22 @@ class Tutor:
     @staticmethod
     def scenarios() -> list[Scenario]:
         return sorted(library().values(), key=lambda s: (LEVEL_ORDER[s.level], s.title))
+
+    # -- a trainer's own register as an exercise --------------------------------------------
+    def import_register(self, name: str, data: bytes, title: str, today: dt.date, tolerance: int) -> str:
+        """A playable scenario from a register file (RegisterError or NotPlayable say why not); its
+        id is new each time, so a session never meets a different exercise under an old id."""
+        scenario = from_register(parse_register(name, data), title, today, tolerance)
+        taken, base = set(library()), scenario["id"][:36].rstrip("-")
+        while (sid := f"{base}-{secrets.token_hex(2)}") in taken:
+            continue
+        scenario["id"] = sid
+        Scenario.parse_obj(scenario)  # still valid under its new id
+        return self.store.save_imported(scenario)
+
+    def delete_imported(self, scenario_id: str) -> bool:
+        """Removes an imported exercise; sessions already played keep their record."""
+        return self.store.delete_imported(scenario_id)
 
     def menu(self) -> Reply:
         items = self.scenarios()

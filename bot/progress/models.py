@@ -124,3 +124,16 @@ class VerdictOverride(Base):
         Index("ix_overrides_challenge", "challenge_id", "id"),
         Index("ix_overrides_session", "session_id", "id"),
     )
+
+
+class ImportedScenario(Base):
+    """A scenario a trainer made from their organisation's own register: kept with the progress
+    data so every process (web app, action servers) sees it and it survives a restart."""
+
+    __tablename__ = "imported_scenarios"
+    id = Column(String(64), primary_key=True)
+    title = Column(String(200), nullable=False)
+    body = Column(Text, nullable=False)  # the scenario file's fields, as JSON
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Deleted ones leave the menu but stay readable: sessions played on them keep their record.
+    deleted_at = Column(DateTime, nullable=True)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,16 +11,20 @@ from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.evaluation.debrief import ChallengeRecord
 from bot.evaluation.state import SessionState, Verdict
+from bot.scenarios import loader
+from bot.scenarios.model import Scenario
 from bot.progress.models import (
     Base,
     Challenge,
     HintGiven,
+    ImportedScenario,
     Learner,
     Session,
     Utterance,
@@ -27,6 +33,7 @@ from bot.progress.models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,6 +99,38 @@ class ProgressStore:
     def __init__(self, url: str | None = None):
         self.engine = make_engine(url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        self._imported: tuple[tuple, dict[str, Scenario]] = ((), {})
+        loader.use_imported(self.imported_scenarios)
+
+    # -- scenarios made from trainers' registers ----------------------------------------------
+    def save_imported(self, scenario: dict) -> str:
+        with self.transaction() as db:
+            db.add(ImportedScenario(id=scenario["id"], title=scenario["title"],
+                                    body=json.dumps(scenario, default=str, ensure_ascii=False)))
+        return scenario["id"]
+
+    def delete_imported(self, scenario_id: str) -> bool:
+        with self.transaction() as db:
+            row = db.get(ImportedScenario, scenario_id)
+            if row is None or row.deleted_at is not None:
+                return False
+            row.deleted_at = utcnow()
+            return True
+
+    def imported_scenarios(self, include_deleted: bool = False) -> dict[str, Scenario]:
+        """By id; parsed again only when the set changes (another process may import or delete)."""
+        try:
+            with self.transaction() as db:
+                seen = tuple(db.execute(select(ImportedScenario.id, ImportedScenario.created_at,
+                                               ImportedScenario.deleted_at).order_by(ImportedScenario.id)).all())
+                if seen != self._imported[0]:
+                    rows = db.execute(select(ImportedScenario)).scalars().all()
+                    self._imported = (seen, {r.id: Scenario.parse_obj(json.loads(r.body)) for r in rows})
+        except SQLAlchemyError:
+            log.exception("imported scenarios unavailable; serving the built-in ones")
+            return {}
+        live = {sid for sid, _, deleted in self._imported[0] if deleted is None or include_deleted}
+        return {sid: s for sid, s in self._imported[1].items() if sid in live}
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[DbSession]:

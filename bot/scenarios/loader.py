@@ -81,13 +81,31 @@ def _library(directory: str) -> dict[str, Scenario]:
     return scenarios
 
 
+# Where imported scenarios come from (the progress store sets it): a function giving them by id.
+_imported: list = [None]
+
+
+def use_imported(source) -> None:
+    """Scenarios made from trainers' own registers join the library; the file scenarios win a clash."""
+    _imported[0] = source
+
+
 def library(directory: Path | str | None = None) -> dict[str, Scenario]:
-    """All scenarios by id, loaded once per process (they are read-only at run time)."""
-    return _library(str(directory or os.environ.get("PMO_TUTOR_SCENARIOS", DEFAULT_DIR)))
+    """All scenarios by id: the files, loaded once per process (they are read-only at run time),
+    and, for the default folder, those imported from registers."""
+    files = _library(str(directory or os.environ.get("PMO_TUTOR_SCENARIOS", DEFAULT_DIR)))
+    if directory is not None or _imported[0] is None:
+        return files
+    imported = _imported[0]()
+    return files | {k: v for k, v in imported.items() if k not in files} if imported else files
 
 
 def get_scenario(scenario_id: str, directory: Path | str | None = None) -> Scenario:
     scenarios = library(directory)
     if scenario_id not in scenarios:
+        # a deleted import is off the menu, but the sessions played on it still read it
+        gone = _imported[0](include_deleted=True) if directory is None and _imported[0] else {}
+        if scenario_id in gone:
+            return gone[scenario_id]
         raise UnknownScenario(scenario_id, scenarios)
     return scenarios[scenario_id]

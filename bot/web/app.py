@@ -18,6 +18,7 @@ from bot.progress import reports
 from bot.progress.models import Challenge, Session
 from bot.progress.store import ProgressStore
 from bot.scenarios.loader import library
+from bot.scenarios.from_register import NotPlayable
 from bot.scenarios.register_import import RegisterError
 from bot.scenarios.variants import variant
 from bot.tutor import Tutor
@@ -129,6 +130,47 @@ def _int_param(request: web.Request, name: str, default: int, upper: int) -> int
     if not 0 <= value <= upper:
         raise web.HTTPBadRequest(reason=f"{name} must be between 0 and {upper}")
     return value
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REGISTER_TYPES = {"text/csv": "register.csv", "application/csv": "register.csv", XLSX_TYPE: "register.xlsx"}
+
+
+async def import_scenario(request: web.Request) -> web.Response:
+    """The trainer's register file as the body: a new exercise their learners can play at once."""
+    name = REGISTER_TYPES.get(request.content_type)
+    if name is None:
+        return _error(415, f"send the register as text/csv or {XLSX_TYPE}")
+    q = request.query
+    title = " ".join(q.get("title", "").split())[:120] or "Our own register"
+    try:
+        tolerance = int(q.get("tolerance") or 15)
+        if not 1 <= tolerance <= 25:
+            raise ValueError
+    except ValueError:
+        return _error(400, "tolerance: a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
+    try:
+        today = dt.date.fromisoformat(q["today"]) if q.get("today") else dt.date.today()
+    except ValueError:
+        return _error(400, "today: a date as YYYY-MM-DD")
+    data = await request.read()
+    if not data:
+        return _error(400, "the request body is empty: send the register file itself")
+    try:
+        sid = await asyncio.to_thread(
+            Tutor(request.app[STORE]).import_register, name, data, title, today, tolerance)
+    except (RegisterError, NotPlayable) as e:
+        return _error(400, f"cannot make an exercise from this register: {e}")
+    return _json({"id": sid}, 201)
+
+
+async def delete_scenario(request: web.Request) -> web.Response:
+    sid = request.match_info["scenario_id"]
+    if Tutor(request.app[STORE]).delete_imported(sid):
+        return _json({"deleted": sid})
+    if sid in library():
+        return _error(409, f"{sid} is a built-in scenario; only imported ones can be deleted")
+    return _error(404, f"no imported scenario {sid}")
 
 
 async def learners(request: web.Request) -> web.Response:
@@ -445,6 +487,8 @@ def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_
     r = app.router
     r.add_get("/api/health", health)
     r.add_get("/api/scenarios", scenarios)
+    r.add_post("/api/scenarios/import", import_scenario)
+    r.add_delete("/api/scenarios/{scenario_id}", delete_scenario)
     r.add_get("/api/learners", learners)
     r.add_get("/api/learners/{learner_id}/sessions", learner_sessions)
     r.add_get("/api/sessions/{session_id}", session_detail)

@@ -1,0 +1,107 @@
+"""A trainer's own register as an exercise: POST /api/scenarios/import, then listed, playable,
+kept across a restart, and removable with DELETE (played sessions keep their record)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from web_support import TOKEN
+
+from bot.progress.store import ProgressStore
+from bot.scenarios.loader import library
+from bot.scenarios.variants import variant
+from bot.tutor import Incoming, Tutor
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEADER = ["Ref", "Risk title", "Description", "Category", "Likelihood", "Impact", "Score", "Risk owner",
+          "Strategy", "Mitigation", "Status", "Last reviewed"]
+GOOD = "If the card scheme certification slips past January, payments cannot be taken, delaying the launch."
+
+
+def auth() -> dict:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+def rows(n: int = 10) -> list[list]:
+    out = [[f"R{i}", f"Certification step {i} late", GOOD, "Supplier", 2, 3, 6, "Nadia Ellis (Payments Director)",
+            "reduce", "Weekly checkpoint with the scheme; plan agreed by 2026-11-30", "open", "2026-10-28"]
+           for i in range(1, n + 1)]
+    for i, column, value in ((1, 6, 8), (3, 7, "TBC"), (6, 9, "Monitor")):  # R2 2 x 3 = 8, R4 no owner, R7 no action
+        if i < n:
+            out[i][column] = value
+    return out
+
+
+def as_csv(table: list[list]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows([HEADER, *table])
+    return buf.getvalue().encode()
+
+
+def as_xlsx(table: list[list]) -> bytes:
+    wb = Workbook()
+    for r in [HEADER, *table]:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+async def test_an_imported_register_is_listed_playable_kept_and_removable(client, store, tmp_path):
+    r = await client.post("/api/scenarios/import?title=Card%20payments&today=2026-11-02&tolerance=12",
+                          data=as_csv(rows()), headers={**auth(), "Content-Type": "text/csv"})
+    assert r.status == 201, await r.text()
+    sid = (await r.json())["id"]
+    assert sid.startswith("own-card-payments-")
+    listed = {s["id"]: s for s in await (await client.get("/api/scenarios", headers=auth())).json()}
+    assert listed[sid]["title"] == "Card payments" and listed[sid]["level"] == "practitioner"
+
+    # a learner plays it at once: the PM concedes a flawed row from its own facts
+    t = Tutor(store)
+    opening = t.start(Incoming("ana", "ana", "start"), sid, 0)
+    assert any("Card payments" in x.text for x in opening)
+    [reply] = [x for x in t.respond(Incoming("ana", "ana", "R2's score is wrong: 2 x 3 is 6, not 8")) if x.speaker == "pm"]
+    assert "2 x 3 is 6, not 8" in reply.text
+
+    # kept in the progress database: a restarted process sees it
+    assert sid in {s.id for s in Tutor(ProgressStore(str(store.engine.url))).scenarios()}
+
+    r = await client.delete(f"/api/scenarios/{sid}", headers=auth())
+    assert r.status == 200 and sid not in library()
+    assert (await client.delete(f"/api/scenarios/{sid}", headers=auth())).status == 404
+    # the session played on it keeps its record
+    [session] = await (await client.get("/api/learners/ana/sessions", headers=auth())).json()
+    detail = await (await client.get(f"/api/sessions/{session['id']}", headers=auth())).json()
+    assert detail["scenario"] == sid and [c["verdict"] for c in detail["challenges"]] == ["hit"]
+    assert variant(sid, 0).title == "Card payments"
+
+
+async def test_an_excel_register_imports_too(client):
+    r = await client.post("/api/scenarios/import?title=Card%20payments&today=2026-11-02",
+                          data=as_xlsx(rows()), headers={**auth(), "Content-Type": XLSX})
+    assert r.status == 201, await r.text()
+
+
+async def test_bad_imports_get_a_clear_message_and_nothing_is_half_imported(client, store):
+    before = set(library())
+    cases = [
+        ({"Content-Type": "text/csv"}, b"", 400, "empty"),
+        ({"Content-Type": "text/csv"}, b"name,colour\nfoo,blue\n", 400, "cannot make an exercise"),
+        ({"Content-Type": "text/csv"}, "\u00e9t\u00e9".encode("utf-16"), 400, "cannot make an exercise"),
+        ({"Content-Type": "text/csv"}, as_csv(rows(4)), 400, "at least 8"),
+        ({"Content-Type": "text/csv"}, as_csv(rows(50_000)), 400, "cannot make an exercise"),
+        ({"Content-Type": "application/json"}, b"{}", 415, "text/csv"),
+    ]
+    for headers, body, status, words in cases:
+        r = await client.post("/api/scenarios/import?today=2026-11-02", data=body, headers={**auth(), **headers})
+        assert r.status in (status, 413), (words, r.status)
+        assert words in (await r.json())["error"] or r.status == 413
+    r = await client.post("/api/scenarios/import?tolerance=99", data=as_csv(rows()), headers={**auth(), "Content-Type": "text/csv"})
+    assert r.status == 400 and "tolerance" in (await r.json())["error"]
+    r = await client.post("/api/scenarios/import?today=yesterday", data=as_csv(rows()), headers={**auth(), "Content-Type": "text/csv"})
+    assert r.status == 400 and "today" in (await r.json())["error"]
+    assert set(library()) == before
+    assert (await client.post("/api/scenarios/import", data=as_csv(rows()), headers={"Content-Type": "text/csv"})).status == 401
+    r = await client.delete("/api/scenarios/riverside-wms", headers=auth())
+    assert r.status == 409 and "riverside-wms" in library()
