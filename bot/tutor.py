@@ -20,7 +20,7 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
 from bot.nlp.patterns import CLAUSE_REF, RISK_REF
 from bot.progress.store import ProgressStore
 from bot.progress.models import utcnow
-from bot.scenarios.from_register import from_register
+from bot.scenarios.from_register import from_register, review
 from bot.scenarios.loader import UnknownScenario, library
 from bot.scenarios.register_import import parse_register
 from bot.scenarios.model import LEVEL_ORDER, Scenario
@@ -85,10 +85,19 @@ class Tutor:
         return sorted(library().values(), key=lambda s: (LEVEL_ORDER[s.level], s.title))
 
     # -- a trainer's own register as an exercise --------------------------------------------
-    def import_register(self, name: str, data: bytes, title: str, today: dt.date, tolerance: int) -> str:
-        """A playable scenario from a register file (RegisterError or NotPlayable say why not); its
-        id is new each time, so a session never meets a different exercise under an old id."""
-        scenario = from_register(parse_register(name, data), title, today, tolerance)
+    @staticmethod
+    def review_register(name: str, data: bytes, today: dt.date, tolerance: int) -> dict:
+        """What a trainer reviews before publishing: the rows and the linter's findings (keyed)."""
+        rows = parse_register(name, data)
+        return {"rows": [{"id": r.id, "title": r.title, "owner": r.owner, "score": r.score} for r in rows],
+                "findings": review(rows, today, tolerance)}
+
+    def import_register(self, name: str, data: bytes, title: str, today: dt.date, tolerance: int,
+                        **reviewed) -> str:
+        """A playable scenario from a register file (RegisterError or NotPlayable say why not), with
+        the trainer's review (from_register's exclude, underrated, missing); its id is new each
+        time, so a session never meets a different exercise under an old id."""
+        scenario = from_register(parse_register(name, data), title, today, tolerance, **reviewed)
         taken, base = set(library()), scenario["id"][:36].rstrip("-")
         while (sid := f"{base}-{secrets.token_hex(2)}") in taken:
             continue

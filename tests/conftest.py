@@ -127,6 +127,15 @@ def shipped_scenarios(monkeypatch):
     monkeypatch.setenv("PMO_TUTOR_SCENARIOS", str(DEFAULT_DIR))
 
 
+@pytest.fixture(autouse=True)
+def no_imported_scenarios_between_tests():
+    """A store makes its imported scenarios part of the library; the next test starts without them."""
+    from bot.scenarios import loader
+
+    yield
+    loader.use_imported(None)
+
+
 @pytest.fixture
 def store(tmp_path):
     """A progress database in a real SQLite file of the test's own."""

@@ -23,7 +23,8 @@ _STOP = set(
     "lead leading mean meaning cause caused causing impact affect project programme delay delays late".split())
 # "drop 1", "phase two", "block C", "lot 3": an instance of a repeated thing
 _INSTANCE = re.compile(
-    r"\b(drop|phase|stage|block|lot|release|wave|site|building|tranche|sprint|package|gateway|unit|floor|day)"
+    r"\b(drop|phase|stage|step|part|milestone|block|lot|release|wave|site|building|tranche|sprint|package|gateway|"
+    r"unit|floor|day|week|cohort|school|store|branch)"
     r"\s+([0-9]+|[a-h]\b|one|two|three|four|five|six)", re.IGNORECASE)
 
 

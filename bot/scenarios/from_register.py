@@ -23,6 +23,16 @@ _STRATEGY_WORDS = {"mitigate": "reduce", "reduce": "reduce", "treat": "reduce", 
                    "accept": "accept", "tolerate": "accept", "fallback": "fallback", "contingency": "fallback"}
 
 
+def finding_key(f: Finding) -> str:
+    """How a trainer names a finding to leave out: "score_mismatch:R2", "duplicate:R4:R9"."""
+    return ":".join(x for x in (f.type, f.risk_id, f.other_risk_id) if x)
+
+
+def review(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[dict]:
+    """The findings a trainer reviews before publishing, each with its key."""
+    return [f.as_dict() | {"key": finding_key(f)} for f in lint_rows(rows, today, tolerance) if f.risk_id]
+
+
 class NotPlayable(ValueError):
     """A register that cannot make an exercise; the message says why, in the trainer's terms."""
 
@@ -104,6 +114,10 @@ def _fix(t: T, row: dict, other: dict | None, tolerance: int) -> dict:
         T.CLOSED_WITHOUT_REASON: ([["reopen", "re-open", "evidence", "reason", "why"]],
                                   "Reopen it until there is evidence it can no longer happen, or record that "
                                   "evidence as the closure reason."),
+        T.UNDERRATED: ([["probability", "impact", "likelihood", "rescore", "re-score", "re-rate", "rerate", "raise",
+                         "higher", "score"]],
+                       f"Re-rate it on the facts: a higher probability or impact than {p} x {i}, with the "
+                       "evidence for the new rating noted on the row."),
         T.DUPLICATE: ([["merge", "combine", "consolidat", "one row", "delete", "remove", "single"]],
                       f"Merge {rid} and {other['id'] if other else 'its twin'} into one risk with one owner, "
                       "one score and one set of actions."),
@@ -148,6 +162,9 @@ def _words(t: T, row: dict, other: dict | None, tolerance: int) -> tuple[str, st
         T.CLOSED_WITHOUT_REASON: (f"Hmm. I closed {rid} without saying why it can't happen now. What do you "
                                   "want me to do?", f"Why shouldn't {rid} be closed?",
                                   ["closed", "close", "reason", "evidence", "why", "reopen"]),
+        T.UNDERRATED: (f"Hmm. Maybe {score} is optimistic for {title}, now you put it like that. What would "
+                       "you rate it?", f"Why do you think {rid} is rated too low?",
+                       ["underrat", "too low", "optimistic", "higher", "probability", "impact", "likely"]),
         T.DUPLICATE: (f"...You're right, {rid} and {other['id'] if other else 'the other one'} are the same "
                       "thing said twice. How would you tidy that up?", f"Which row do you think {rid} repeats?",
                       ["duplicate", "same", "twice", "repeat", "double", "overlap", "merge"]),
@@ -155,11 +172,21 @@ def _words(t: T, row: dict, other: dict | None, tolerance: int) -> tuple[str, st
 
 
 def from_register(rows: list[RegisterRow], title: str, today: dt.date, tolerance: int,
-                  level: str = "practitioner") -> dict:
-    """The scenario file's content; NotPlayable when the register cannot make an exercise."""
+                  level: str = "practitioner", exclude: frozenset[str] = frozenset(),
+                  underrated: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> dict:
+    """The scenario file's content; NotPlayable when the register cannot make an exercise.
+    The trainer's review: `exclude` leaves out findings that are not flaws (by finding_key), and
+    what the linter cannot see is added: rows rated too low for the facts (`underrated`, by the
+    register's ids) and risks the register lacks (`missing`, each a short topic)."""
     if level not in LEVELS[:-1]:
         raise NotPlayable(f"level must be one of {', '.join(LEVELS[:-1])}")
-    findings = [f for f in lint_rows(rows, today, tolerance) if f.risk_id]
+    ids = {r.id for r in rows}
+    unknown = [rid for rid in underrated if rid not in ids]
+    if unknown:
+        raise NotPlayable(f"underrated: no row {', '.join(unknown)} in the register")
+    findings = [f for f in lint_rows(rows, today, tolerance) if f.risk_id and finding_key(f) not in exclude]
+    findings += [Finding(rid, None, T.UNDERRATED.value, "rated too low for the facts (the trainer's review)")
+                 for rid in dict.fromkeys(underrated)]
     chosen = _choose(rows, findings)
     if len(chosen) < MIN_ROWS:
         raise NotPlayable(f"the register has {len(rows)} rows; an exercise needs at least {MIN_ROWS}")
@@ -191,6 +218,8 @@ def from_register(rows: list[RegisterRow], title: str, today: dt.date, tolerance
         if other:
             flaw["other_risk_id"] = other["id"]
         flaws.append(flaw)
+    for topic in dict.fromkeys(" ".join(t.split())[:80] for t in missing if t.strip()):
+        flaws.append(_missing(f"F{len(flaws) + 1}", topic))
     if len(flaws) < MIN_FLAWS:
         raise NotPlayable(f"the linter found {len(flaws)} flaw(s) in this register; an exercise needs at least "
                           f"{MIN_FLAWS} (add flaws the linter cannot see to the scenario file by hand)")
@@ -236,8 +265,34 @@ def _field(t: T) -> str:
     return {T.SCORE_MISMATCH: "scores", T.WRONG_OWNER: "owner", T.MISSING_RESPONSE: "actions",
             T.STALE_REVIEW: "review date", T.NOT_ESCALATED: "score and tolerance", T.DUPLICATE: "titles",
             T.CLOSED_WITHOUT_REASON: "status", T.STRATEGY_MISMATCH: "response",
-            T.VAGUE_DESCRIPTION: "description", T.NOT_A_RISK: "description"}.get(t, "details")
+            T.VAGUE_DESCRIPTION: "description", T.NOT_A_RISK: "description",
+            T.UNDERRATED: "probability and impact"}.get(t, "details")
 
 
 def _placeholder(owner: str) -> bool:
     return bool(PLACEHOLDER_OWNER.match(owner.strip()))
+
+
+_TOPIC_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_TOPIC_STOP = {"risk", "risks", "that", "with", "from", "into", "about", "there", "their", "this", "will", "could"}
+
+
+def _missing(flaw_id: str, topic: str) -> dict:
+    """A risk the trainer knows the register lacks, found by the words of its topic."""
+    words = [w.lower() for w in _TOPIC_WORD.findall(topic) if w.lower() not in _TOPIC_STOP]
+    kind = KINDS[T.MISSING_RISK]
+    return {
+        "id": flaw_id, "type": T.MISSING_RISK.value, "topic": topic,
+        "evidence": f"Not in the register (the trainer's review): {topic}.",
+        "why_it_matters": kind.why_it_matters, "keywords": words or [topic.lower()],
+        "replies": {"hit": f"...Fair point. There's nothing on {topic} in here, and there should be. "
+                           "How would you word it?",
+                    "partial": "Which risk do you think is missing, exactly?"},
+        "hints": ["Think about what could hit this project that nobody has written down yet.",
+                  f"Is there anything in the register about {topic}?"],
+        "fix": {"accept": [["add", "log", "raise", "new risk", "include", "put", "record", "create"]],
+                "model_answer": f"Add a risk for {topic}, with a cause, an event and an effect, an owner who "
+                                "can act on it, a score and actions.",
+                "accepted_reply": "Good. I'll add it before the next review.",
+                "rejected_reply": f"I'm not sure that covers it. {kind.fix_question}"},
+    }

@@ -156,9 +156,15 @@ async def import_scenario(request: web.Request) -> web.Response:
     data = await request.read()
     if not data:
         return _error(400, "the request body is empty: send the register file itself")
+    # The trainer's review: findings that are not flaws left out, and what the linter can't see.
+    listed = lambda key: [x.strip()[:80] for v in q.getall(key, []) for x in v.split(",") if x.strip()][:50]  # noqa: E731
+    reviewed = {"exclude": frozenset(listed("exclude")), "underrated": tuple(listed("underrated")),
+                "missing": tuple(m.strip()[:80] for m in q.getall("missing", []) if m.strip())[:10]}
+    tutor = Tutor(request.app[STORE])
     try:
-        sid = await asyncio.to_thread(
-            Tutor(request.app[STORE]).import_register, name, data, title, today, tolerance)
+        if q.get("preview") in ("1", "true"):
+            return _json(await asyncio.to_thread(tutor.review_register, name, data, today, tolerance))
+        sid = await asyncio.to_thread(tutor.import_register, name, data, title, today, tolerance, **reviewed)
     except (RegisterError, NotPlayable) as e:
         return _error(400, f"cannot make an exercise from this register: {e}")
     return _json({"id": sid}, 201)

@@ -105,3 +105,20 @@ async def test_bad_imports_get_a_clear_message_and_nothing_is_half_imported(clie
     assert (await client.post("/api/scenarios/import", data=as_csv(rows()), headers={"Content-Type": "text/csv"})).status == 401
     r = await client.delete("/api/scenarios/riverside-wms", headers=auth())
     assert r.status == 409 and "riverside-wms" in library()
+
+
+async def test_the_trainer_reviews_the_findings_before_publishing(client):
+    headers = {**auth(), "Content-Type": "text/csv"}
+    r = await client.post("/api/scenarios/import?today=2026-11-02&preview=1", data=as_csv(rows()), headers=headers)
+    assert r.status == 200
+    keys = [f["key"] for f in (await r.json())["findings"]]
+    assert keys == ["score_mismatch:R2", "wrong_owner:R4", "missing_response:R7"]
+    assert not [s for s in library() if s.startswith("own-")]  # nothing saved by a preview
+    r = await client.post("/api/scenarios/import?title=Reviewed&today=2026-11-02&exclude=wrong_owner:R4"
+                          "&underrated=R5&missing=card%20scheme%20outage", data=as_csv(rows()), headers=headers)
+    assert r.status == 201, await r.text()
+    s = library()[(await r.json())["id"]]
+    assert {(f.type.value, f.risk_id) for f in s.flaws} == {
+        ("score_mismatch", "R2"), ("missing_response", "R7"), ("underrated", "R5"), ("missing_risk", None)}
+    r = await client.post("/api/scenarios/import?today=2026-11-02&underrated=R99", data=as_csv(rows()), headers=headers)
+    assert r.status == 400 and "R99" in (await r.json())["error"]
