@@ -320,3 +320,33 @@ def test_no_trainer_data_without_the_token(browser, stack):
     csp = requests.get(stack.web + "/", timeout=10).headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
     ctx.close()
+
+
+def test_a_trainer_publishes_their_own_register_after_reviewing_it(browser, stack, tmp_path):
+    """Upload a register on the dashboard, untick a finding, add a missing risk, publish: the
+    exercise is on the menu at once; then delete it. Takes the README's screenshot."""
+    from test_import import as_csv, rows
+
+    path = tmp_path / "card-payments.csv"
+    path.write_bytes(as_csv(rows()))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1200})
+    page = ctx.new_page()
+    sign_in(page, stack)
+    expect(page.get_by_role("heading", name="Learners and sessions")).to_be_visible(timeout=WAIT)
+    page.get_by_role("link", name="Your own registers").click()
+    page.get_by_label("Register (CSV or Excel)").set_input_files(str(path))
+    page.get_by_label("Title").fill("Card payments platform")
+    page.get_by_label("Judge review dates by").fill("2026-11-02")
+    page.get_by_role("button", name="Check the register").click()
+    expect(page.get_by_role("heading", name="Review the answer key")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_role("status").first).to_contain_text("3 findings")
+    page.get_by_role("checkbox", name="R4 wrong owner").uncheck()
+    page.get_by_label("Risks the register is missing").fill("card scheme outage on launch day")
+    screenshot(page, "own-register.png", full_page=True)
+    page.get_by_role("button", name="Publish to learners").click()
+    expect(page.locator("text=Published as own-card-payments-platform-")).to_be_visible(timeout=WAIT)
+    [own] = [s for s in stack.api("/api/scenarios").json() if s["title"] == "Card payments platform"]
+    page.get_by_role("button", name="Delete Card payments platform").click()
+    expect(page.get_by_role("button", name="Delete Card payments platform")).to_have_count(0, timeout=WAIT)
+    assert own["id"] not in {s["id"] for s in stack.api("/api/scenarios").json()}
+    ctx.close()

@@ -66,7 +66,7 @@
   }
 
   function setTab(name) {
-    for (const id of ["learners", "class"]) {
+    for (const id of ["learners", "class", "registers"]) {
       const a = document.getElementById(`tab-${id}`);
       if (id === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
@@ -78,6 +78,7 @@
     const m = /^session\/(\d+)$/.exec(h);
     if (m) { setTab(null); return showSession(m[1]); }
     if (h === "class") { setTab("class"); return showClass(); }
+    if (h === "registers") { setTab("registers"); return showRegisters(); }
     setTab("learners"); return showLearners();
   }
   window.addEventListener("hashchange", route);
@@ -90,6 +91,87 @@
       sel("scenario", "Scenario", meta.scenarios.map((s) => [s.id, s.title])),
       sel("level", "Level", meta.levels.map((l) => [l, l])),
       date("from", "From"), date("to", "To"));
+  }
+
+  // -- the organisation's own registers as exercises -----------------------------------------
+  const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+  async function upload(file, params) {
+    const type = /\.xlsx$/i.test(file.name) ? XLSX : "text/csv";
+    const r = await fetch(`/api/scenarios/import?${params}`, {
+      method: "POST", headers: { Authorization: `Bearer ${token()}`, "Content-Type": type }, body: file, cache: "no-store" });
+    if (r.status === 401) { signOut("Your token was not accepted. Sign in again."); throw new Error("unauthorised"); }
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.error || `HTTP ${r.status}`);
+    return data;
+  }
+
+  async function showRegisters() {
+    const status = el("p", { class: "msgline", role: "status" });
+    const review = el("div");
+    const file = el("input", { type: "file", id: "reg-file", accept: ".csv,.xlsx", required: true });
+    const title = el("input", { type: "text", id: "reg-title", maxlength: "120", placeholder: "e.g. Card payments platform" });
+    const today = el("input", { type: "date", id: "reg-today", value: new Date().toISOString().slice(0, 10) });
+    const tolerance = el("input", { type: "number", id: "reg-tolerance", min: "1", max: "25", value: "15" });
+    const params = (extra) => {
+      const q = new URLSearchParams({ title: title.value.trim(), today: today.value, tolerance: tolerance.value });
+      for (const [k, v] of extra || []) q.append(k, v);
+      return q.toString();
+    };
+    const form = el("form", { class: "panel own-form", onsubmit: async (e) => {
+      e.preventDefault();
+      if (!file.files.length) { status.textContent = "Choose a register file (CSV or Excel) first."; return; }
+      status.textContent = "Reading the register…";
+      let data;
+      try { data = await upload(file.files[0], params([["preview", "1"]])); } catch (err) { status.textContent = err.message; review.replaceChildren(); return; }
+      status.textContent = `${data.rows.length} rows read; ${data.findings.length} findings. Untick any that are not flaws, add what the linter can't see, then publish.`;
+      drawReview(data);
+    } },
+      el("h2", { text: "Make an exercise from your own register" }),
+      el("p", { class: "msgline", text: "Your learners challenge your own rows: the PM presents them as you keep them, concedes the flawed ones and defends the rest." }),
+      el("label", {}, "Register (CSV or Excel)", file), el("label", {}, "Title", title),
+      el("label", {}, "Judge review dates by", today), el("label", {}, "Tolerance (scores above it go to the board)", tolerance),
+      el("button", { class: "btn", type: "submit", text: "Check the register" }), status);
+
+    function drawReview(data) {
+      const boxes = data.findings.map((f) => el("input", { type: "checkbox", checked: true, value: f.key, "aria-label": `${f.risk_id}${f.other_risk_id ? "+" + f.other_risk_id : ""} ${f.type.replace(/_/g, " ")}` }));
+      const underrated = el("input", { type: "text", id: "reg-underrated", placeholder: "e.g. R3, R7" });
+      const missing = el("textarea", { id: "reg-missing", rows: "3", placeholder: "one per line, e.g. key supplier insolvency" });
+      const done = el("p", { class: "msgline", role: "status" });
+      review.replaceChildren(el("section", { class: "panel own-form", "aria-labelledby": "review-title" },
+        el("h2", { id: "review-title", text: "Review the answer key" }),
+        data.findings.length ? el("ul", { class: "findings" }, data.findings.map((f, i) => el("li", {},
+          el("label", {}, boxes[i], el("strong", { text: ` ${f.risk_id}${f.other_risk_id ? " + " + f.other_risk_id : ""} ` }),
+            badge(f.type), ` ${f.message}`)))) : el("p", { class: "empty", text: "The linter found nothing in this register." }),
+        el("label", {}, "Rows rated too low for the facts (underrated)", underrated),
+        el("label", {}, "Risks the register is missing", missing),
+        el("button", { class: "btn", type: "button", text: "Publish to learners", onclick: async () => {
+          const extra = boxes.filter((b) => !b.checked).map((b) => ["exclude", b.value]);
+          if (underrated.value.trim()) extra.push(["underrated", underrated.value.trim()]);
+          for (const m of missing.value.split("\n").map((x) => x.trim()).filter(Boolean)) extra.push(["missing", m]);
+          done.textContent = "Publishing…";
+          try {
+            const r = await upload(file.files[0], params(extra));
+            done.textContent = `Published as ${r.id}: your learners can choose it now, on the web and in Telegram.`;
+            drawList();
+          } catch (err) { done.textContent = err.message; }
+        } }), done));
+    }
+
+    const list = el("div");
+    async function drawList() {
+      let all;
+      try { all = await api("/api/scenarios"); } catch (e) { return; }
+      const own = all.filter((s) => s.id.startsWith("own-"));
+      list.replaceChildren(el("section", { class: "panel" }, el("h2", { text: "Published from your registers" }),
+        own.length ? el("ul", {}, own.map((s) => el("li", {}, el("strong", { text: s.title }), ` (${s.id}) `,
+          el("button", { type: "button", class: "btn small secondary", text: "Delete", "aria-label": `Delete ${s.title}`, onclick: async () => {
+            try { await api(`/api/scenarios/${encodeURIComponent(s.id)}`, { method: "DELETE" }); } catch (err) { status.textContent = err.message; }
+            drawList();
+          } })))) : el("p", { class: "empty", text: "None yet." })));
+    }
+    view.replaceChildren(form, review, list);
+    drawList();
   }
 
   // -- learners and sessions ----------------------------------------------------------------
