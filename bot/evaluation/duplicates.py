@@ -8,13 +8,17 @@ however alike their words.
 """
 from __future__ import annotations
 
+import functools
+import gzip
+import json
 import math
 import re
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
 
 SIMILAR = 0.4  # the cosine from which two rows read as one event (unrelated rows in our registers: < 0.3)
-_WORD = re.compile(r"[a-z]{3,}")
+_WORD = re.compile(r"[a-z]{3,}(?:-[a-z]+)?")
 _STOP = set(
     "the and for with that this from have has had will would could should may might must can cannot their there "
     "which into than they them been being before after risk risks because due about over under also only more most "
@@ -28,9 +32,44 @@ _INSTANCE = re.compile(
     r"\s+([0-9]+|[a-h]\b|one|two|three|four|five|six)", re.IGNORECASE)
 
 
+# Words a register uses for one thing: "employees choose to leave" and "staff may resign" are one
+# event. General project vocabulary, not any one register's.
+_CONCEPTS = {concept: concept for concept in ()}
+for _group in (
+    "staff employee people workforce personnel colleague worker volunteer",
+    "leave resign quit depart turnover attrition vacancy exit",
+    "supplier vendor contractor subcontractor provider",
+    "late delay slip overrun behind",
+    "fail failure breakdown break outage crash fault",
+    "power generator electricity electrical",
+    "approve approval sign-off signoff authorise authorize endorse",
+    "withdraw withdrawal drop-out pull-out opt-out",
+    "resident tenant occupant household",
+    "budget cost funding money overspend",
+    "clinician consultant doctor surgeon",
+    "weather rain storm wind flood",
+    "customer client user",
+):
+    _words_in = _group.split()
+    _CONCEPTS.update({w: _words_in[0] for w in _words_in})
+
+
+@functools.lru_cache(maxsize=1)
+def _lemmas() -> dict[str, str]:
+    """spaCy's English lemma lookup table, read straight from spacy-lookups-data (no model needed)."""
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - installed with the project
+        return {}
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    return json.loads(gzip.decompress(path.read_bytes()))
+
+
 def _stem(word: str) -> str:
-    # The first five letters: "inspector" and "inspection", "withheld" and "withholds" meet.
-    return word[:5]
+    # Lemma ("leaving" -> "leave"), then the concept it names, else its first five letters
+    # ("inspector" and "inspection" meet).
+    lemma = _lemmas().get(word, word)
+    return _CONCEPTS.get(lemma, lemma[:5])
 
 
 def _bag(title: str, description: str) -> Counter:

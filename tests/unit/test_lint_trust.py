@@ -55,3 +55,24 @@ def test_on_registers_written_apart_from_the_code_nothing_sound_is_flagged():
     assert m["overall"]["precision"] >= 0.95, m["wrong"]
     assert m["per_type"]["vague_description"]["fp"] == 0, m["wrong"]
     assert all(v["recall"] >= 0.75 for t, v in m["per_type"].items() if t != "duplicate"), m["wrong"]
+
+
+def test_one_event_in_other_words_is_a_duplicate_and_related_events_are_not():
+    today = dt.date(2026, 10, 1)
+
+    def row(rid, title, description):
+        return RegisterRow(line=2, id=rid, title=title, description=description, probability=2, impact=3, score=6,
+                           owner="Sam Okafor", response="reduce", status="open", last_reviewed=today,
+                           actions="Sam to agree a plan by 2026-10-20")
+
+    rows = [
+        row("R1", "Helpdesk staff resign after the relocation", "Because the new site adds an hour's commute, staff "
+            "may resign, leaving the helpdesk short."),
+        row("R2", "Loss of helpdesk employees", "There is a risk that employees quit rather than travel to the new "
+            "site, resulting in helpdesk vacancies."),
+        row("R3", "Server room not ready", "If the cooling is not commissioned, the servers cannot move, delaying "
+            "the cut-over."),
+        row("R4", "Removal firm unavailable", "Because the removal firm is booked elsewhere that week, the move may "
+            "slip, leaving the lease overlap to pay."),
+    ]
+    assert [(f.risk_id, f.other_risk_id) for f in lint_rows(rows, today, 15) if f.type == "duplicate"] == [("R1", "R2")]
