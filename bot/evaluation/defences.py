@@ -34,6 +34,8 @@ def defend(s: Scenario, row: Row, t: T, refs: list[str]) -> str:
         T.CLOSED_WITHOUT_REASON: (
             f"{row.id} isn't closed, it's open and being worked."
             if row.status == "open"
+            # the closure note is the PM's evidence (an imported register's own words)
+            else f"{row.id} was closed, and the note says why: {row.actions}" if row.actions.strip()
             else f"{row.id} was closed because it can't happen any more."
         ),
         T.NOT_ESCALATED: (

@@ -185,8 +185,10 @@ def test_generic_defences_quote_the_rows_own_facts(s):
 def test_generic_defences_follow_status_and_tolerance(s):
     row = pickers(s)
     assert defend(s, bare(row), T.CLOSED_WITHOUT_REASON, [row.id]) == f"{row.id} isn't closed, it's open and being worked."
-    assert defend(s, bare(row, status="closed"), T.CLOSED_WITHOUT_REASON, [row.id]) == (
+    assert defend(s, bare(row, status="closed", actions=""), T.CLOSED_WITHOUT_REASON, [row.id]) == (
         f"{row.id} was closed because it can't happen any more.")
+    assert defend(s, bare(row, status="closed", actions="Contract signed 3 March."), T.CLOSED_WITHOUT_REASON,
+                  [row.id]) == f"{row.id} was closed, and the note says why: Contract signed 3 March."
     at_tolerance = bare(row, probability=3, impact=5, score=15)
     assert defend(s, at_tolerance, T.NOT_ESCALATED, [row.id]) == (
         f"{row.id} scores 15, inside the tolerance of 15, so it stays with the project.")
