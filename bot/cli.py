@@ -73,6 +73,7 @@ def _lint(args) -> int:
     import json
 
     from bot.evaluation.lint import lint_rows, to_html, to_text
+    from bot.evaluation.scheme import SchemeError, built_in, load_scheme
     from bot.scenarios.register_import import RegisterError, parse_date, read_register
 
     try:
@@ -81,17 +82,23 @@ def _lint(args) -> int:
         print(f"--today: {e}", file=sys.stderr)
         return 2
     try:
-        rows = read_register(args.file)
+        scheme = load_scheme(args.scheme) if args.scheme else built_in(args.tolerance)
+    except SchemeError as e:
+        print(f"--scheme: {e}", file=sys.stderr)
+        return 2
+    try:
+        rows = read_register(args.file, (scheme.probability, scheme.impact))
     except RegisterError as e:
         print(f"cannot lint: {e}", file=sys.stderr)
         return 2
-    findings = lint_rows(rows, today, args.tolerance)
+    findings = lint_rows(rows, today, scheme.tolerance, scheme)
     if args.format == "json":
-        print(json.dumps({"findings": [f.as_dict() for f in findings]}, indent=2))
+        print(json.dumps({"findings": [f.as_dict() for f in findings], "scheme": scheme.as_dict()}, indent=2))
     elif args.format == "html":
         print(to_html(findings, args.file))
     else:
         print(to_text(findings))
+        print(f"Judged against {scheme.describe()}.")
     return 0
 
 
@@ -154,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     lint.add_argument("file")
     lint.add_argument("--format", choices=["json", "text", "html"], default="text")
     lint.add_argument("--today", help="YYYY-MM-DD; review dates are judged against it (default: today)")
+    lint.add_argument("--scheme", help="your scoring scheme (YAML: scales, tolerance by category, RAG bands)")
     lint.add_argument("--tolerance", type=int, default=15,
                       help="scores above this must be escalated (default 15)")
     lint.set_defaults(func=_lint)

@@ -10,6 +10,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from bot.evaluation.duplicates import duplicate_pairs
+from bot.evaluation.scheme import Scheme, built_in
 from bot.scenarios.register_import import RegisterRow, parse_date
 from bot.taxonomy import FlawType as T
 
@@ -85,7 +86,10 @@ def vague(description: str) -> bool:
     return parts < 2 or bool(GENERIC_EFFECT.search(description.strip()))
 
 
-def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[Finding]:
+def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int, scheme: Scheme | None = None) -> list[Finding]:
+    """The register's visible flaws, judged against the organisation's scheme when it gives one
+    (its scales' top, its tolerance by category), else the built-in 5 x 5 and `tolerance`."""
+    scheme = scheme or built_in(tolerance)
     findings: list[Finding] = []
 
     def add(r: RegisterRow, t: T, message: str, other: str | None = None) -> None:
@@ -96,12 +100,13 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
         product = r.probability * r.impact if r.probability and r.impact else None
         if product is not None and r.score is not None and r.score != product:
             add(r, T.SCORE_MISMATCH, f"scored {r.score}, but {r.probability} x {r.impact} is {product}")
-        if r.probability == 5 and is_open:
-            add(r, T.NOT_A_RISK, "probability 5 (near-certain): if it has happened or certainly will, "
+        top = scheme.probability
+        if r.probability == top and is_open:
+            add(r, T.NOT_A_RISK, f"probability {top} (near-certain): if it has happened or certainly will, "
                 "manage it as an issue, not a risk")
         words = len(r.description.split())
         # an issue is not written as a risk at all: one finding says so, not two
-        if (words < 8 or vague(r.description)) and not (r.probability == 5 and is_open):
+        if (words < 8 or vague(r.description)) and not (r.probability == top and is_open):
             add(r, T.VAGUE_DESCRIPTION, "the description does not give a cause, an event and an effect"
                 + (f" ({words} words)" if words < 8 else ""))
         if PLACEHOLDER_OWNER.match(r.owner.strip()):
@@ -122,8 +127,10 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[F
                 if overdue and r.last_reviewed and max(overdue) > r.last_reviewed:
                     add(r, T.STALE_REVIEW, f"actions due {max(overdue).isoformat()} are overdue and "
                         "the risk has not been reviewed since")
-            if product and product > tolerance and not ESCALATED.search(f"{r.actions} {r.response} {r.status}"):
-                add(r, T.NOT_ESCALATED, f"score {product} is above the tolerance of {tolerance} "
+            limit = scheme.tolerance_for(r.category)
+            if product and product > limit and not ESCALATED.search(f"{r.actions} {r.response} {r.status}"):
+                own = f"the {r.category.strip()} tolerance" if limit != scheme.tolerance else "the tolerance"
+                add(r, T.NOT_ESCALATED, f"score {product} is above {own} of {limit} "
                     "but nothing shows it was escalated")
         elif not EVIDENCE.search(NO_REASON.sub(" ", r.actions)):  # the closure note, not the cause in the description
             add(r, T.CLOSED_WITHOUT_REASON, "closed with no evidence that it can no longer happen")

@@ -86,18 +86,18 @@ def parse_date(value: object) -> dt.date | None:
     raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
-def _scale(value: object, field: str) -> int | None:
+def _scale(value: object, field: str, top: int = 5) -> int | None:
     if value in (None, ""):
         return None
     text = str(value).strip().lower()
-    if text in SCALE_WORDS:
+    if text in SCALE_WORDS and top == 5:  # "High" means 4 only on a five-point scale
         return SCALE_WORDS[text]
     try:
         n = float(text)
     except ValueError:
-        raise ValueError(f"{field} '{value}' is not a number from 1 to 5") from None
-    if not (1 <= n <= 5 and n == int(n)):
-        raise ValueError(f"{field} {value} is outside 1 to 5")
+        raise ValueError(f"{field} '{value}' is not a number from 1 to {top}") from None
+    if not (1 <= n <= top and n == int(n)):
+        raise ValueError(f"{field} {value} is outside 1 to {top}")
     return int(n)
 
 
@@ -163,15 +163,16 @@ def _table(name: str, data: bytes) -> list[list[object]]:
     raise RegisterError(f"{name}: expected a .csv or .xlsx file")
 
 
-def read_register(path: Path | str) -> list[RegisterRow]:
+def read_register(path: Path | str, scales: tuple[int, int] = (5, 5)) -> list[RegisterRow]:
     path = Path(path)
     if not path.is_file():
         raise RegisterError(f"{path}: no such file")
-    return parse_register(path.name, path.read_bytes())
+    return parse_register(path.name, path.read_bytes(), scales)
 
 
-def parse_register(name: str, data: bytes) -> list[RegisterRow]:
-    """A register from a file's name (for its type) and bytes: an upload, or a file on disk."""
+def parse_register(name: str, data: bytes, scales: tuple[int, int] = (5, 5)) -> list[RegisterRow]:
+    """A register from a file's name (for its type) and bytes: an upload, or a file on disk.
+    `scales`: the tops of the organisation's probability and impact scales."""
     path = Path(name)  # only its name is used, in messages
     table = [r for r in _table(name, data) if any(str(c or "").strip() for c in r)]
     if not table:
@@ -202,8 +203,8 @@ def parse_register(name: str, data: bytes) -> list[RegisterRow]:
                 title=text("title"),
                 description=text("description"),
                 category=text("category"),
-                probability=_scale(cell("probability"), "probability"),
-                impact=_scale(cell("impact"), "impact"),
+                probability=_scale(cell("probability"), "probability", scales[0]),
+                impact=_scale(cell("impact"), "impact", scales[1]),
                 score=_score(cell("score")),
                 owner=text("owner"),
                 response=text("response").lower(),
