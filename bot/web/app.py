@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.evaluation.scheme import SchemeError, parse_scheme
 from bot.evaluation.state import Verdict
 from bot.progress import reports
 from bot.progress.models import Challenge, Session
@@ -449,6 +450,8 @@ async def check_my_register(request: web.Request) -> web.Response:
                                            "save just the register sheet and try again")
             elif part.name in ("tolerance", "today"):
                 fields[part.name] = (await part.text())[:40].strip()
+            elif part.name == "scheme":  # the organisation's scoring scheme (YAML), optional
+                fields["scheme"] = (await part.read(decode=False))[:20_000].decode("utf-8", "replace")
     except (ValueError, aiohttp.ClientError, AssertionError):
         return _error(400, "the upload could not be read; choose the file again")
     if not name or not data:
@@ -464,8 +467,12 @@ async def check_my_register(request: web.Request) -> web.Response:
     except ValueError:
         return _error(400, "the review date must be a date (YYYY-MM-DD)")
     try:
+        scheme = parse_scheme(fields["scheme"], "the scoring scheme") if fields.get("scheme", "").strip() else None
+    except SchemeError as e:
+        return _error(400, str(e))
+    try:
         # A big workbook takes a while to parse: off the event loop, so chats are not held up.
-        return _json(await asyncio.to_thread(check.check_register, name, bytes(data), tolerance, today))
+        return _json(await asyncio.to_thread(check.check_register, name, bytes(data), tolerance, today, scheme))
     except RegisterError as e:
         return _error(400, str(e))
 

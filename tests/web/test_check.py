@@ -158,3 +158,18 @@ async def test_a_zip_bomb_and_a_sheet_stretched_by_formatting_are_handled(client
     wb.save(buf)
     r = await client.post("/check/register", data=upload("stretched.xlsx", buf.getvalue()))
     assert r.status == 200 and (await r.json())["rows"] == 11
+
+
+async def test_the_check_judges_against_the_organisations_own_scheme(client):
+    form = upload("riverside.csv", register_csv())
+    form.add_field("scheme", b"name: Riverside 5 x 5\ntolerance: 11\n", filename="scheme.yml",
+                   content_type="application/x-yaml")
+    r = await client.post("/check/register", data=form)
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    assert body["scheme"].startswith("Riverside 5 x 5") and body["tolerance"] == 11
+    assert any(f["type"] == "not_escalated" for f in body["findings"])  # 12s are now above tolerance
+    bad = upload("riverside.csv", register_csv())
+    bad.add_field("scheme", b"probability: 7\n", filename="scheme.yml", content_type="application/x-yaml")
+    r = await client.post("/check/register", data=bad)
+    assert r.status == 400 and "probability is the top of its scale" in (await r.json())["error"]

@@ -31,7 +31,7 @@
     const n = data.findings.length;
     const summary = el("p", { class: "summary" },
       el("strong", { text: `${n} finding${n === 1 ? "" : "s"}` }),
-      ` on ${data.rows_with_findings} of ${data.rows} risks in ${data.file} (tolerance ${data.tolerance}, reviews judged as of ${fmtDate(data.today)}).`);
+      ` on ${data.rows_with_findings} of ${data.rows} risks in ${data.file} (judged against ${data.scheme}; reviews as of ${fmtDate(data.today)}).`);
     const context = el("p", { class: "msgline", text:
       "A register alone can't show ratings played down against the facts, owners without the authority to act, or risks missing altogether: those need the project's context. Practise them in the role-play." });
     if (!n) {
