@@ -39,6 +39,7 @@ def _from_register(args) -> int:
 
     import yaml
 
+    from bot.evaluation.scheme import SchemeError, load_scheme
     from bot.scenarios.from_register import NotPlayable, from_register
     from bot.scenarios.register_import import RegisterError, parse_date, read_register
 
@@ -51,9 +52,14 @@ def _from_register(args) -> int:
         print("--tolerance: must be a score from 1 to 25", file=sys.stderr)
         return 2
     try:
-        rows = read_register(args.file)
+        scheme = load_scheme(args.scheme) if args.scheme else None
+    except SchemeError as e:
+        print(f"--scheme: {e}", file=sys.stderr)
+        return 2
+    try:
+        rows = read_register(args.file, (scheme.probability, scheme.impact) if scheme else (5, 5))
         title = args.title or Path(args.file).stem.replace("_", " ").replace("-", " ").strip().capitalize()
-        scenario = from_register(rows, title, today, args.tolerance)
+        scenario = from_register(rows, title, today, args.tolerance, scheme=scheme)
     except (RegisterError, NotPlayable) as e:
         print(f"cannot make a scenario: {e}", file=sys.stderr)
         return 2
@@ -153,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     fr.add_argument("--title", help="the exercise's title (default: from the file name)")
     fr.add_argument("--today", help="YYYY-MM-DD; review dates are judged against it (default: today)")
     fr.add_argument("--tolerance", type=int, default=15, help="scores above this must be escalated (default 15)")
+    fr.add_argument("--scheme", help="your scoring scheme (YAML), as for `lint --scheme`")
     fr.set_defaults(func=_from_register)
     sch = sc_sub.add_parser("schema", help="print the scenario file's JSON Schema (for editor completion)")
     sch.set_defaults(func=_schema)

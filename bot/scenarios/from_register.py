@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from bot.evaluation.lint import PLACEHOLDER_OWNER, Finding, lint_rows
+from bot.evaluation.scheme import Scheme, built_in
 from bot.scenarios.model import LEVELS, STRATEGIES, Scenario
 from bot.scenarios.register_import import RegisterRow
 from bot.taxonomy import KINDS
@@ -173,18 +174,25 @@ def _words(t: T, row: dict, other: dict | None, tolerance: int) -> tuple[str, st
 
 def from_register(rows: list[RegisterRow], title: str, today: dt.date, tolerance: int,
                   level: str = "practitioner", exclude: frozenset[str] = frozenset(),
-                  underrated: tuple[str, ...] = (), missing: tuple[str, ...] = ()) -> dict:
+                  underrated: tuple[str, ...] = (), missing: tuple[str, ...] = (),
+                  scheme: Scheme | None = None) -> dict:
     """The scenario file's content; NotPlayable when the register cannot make an exercise.
     The trainer's review: `exclude` leaves out findings that are not flaws (by finding_key), and
     what the linter cannot see is added: rows rated too low for the facts (`underrated`, by the
     register's ids) and risks the register lacks (`missing`, each a short topic)."""
     if level not in LEVELS[:-1]:
         raise NotPlayable(f"level must be one of {', '.join(LEVELS[:-1])}")
+    scheme = scheme or built_in(tolerance)
+    if max(scheme.probability, scheme.impact) > 5:
+        raise NotPlayable(f"{scheme.name} scores on a 1-{max(scheme.probability, scheme.impact)} scale; the "
+                          "role-play plays scales up to 5 for now (the linter reads any)")
+    tolerance = scheme.tolerance
     ids = {r.id for r in rows}
     unknown = [rid for rid in underrated if rid not in ids]
     if unknown:
         raise NotPlayable(f"underrated: no row {', '.join(unknown)} in the register")
-    findings = [f for f in lint_rows(rows, today, tolerance) if f.risk_id and finding_key(f) not in exclude]
+    findings = [f for f in lint_rows(rows, today, tolerance, scheme)
+                if f.risk_id and finding_key(f) not in exclude]
     findings += [Finding(rid, None, T.UNDERRATED.value, "rated too low for the facts (the trainer's review)")
                  for rid in dict.fromkeys(underrated)]
     chosen = _choose(rows, findings)
@@ -235,11 +243,11 @@ def from_register(rows: list[RegisterRow], title: str, today: dt.date, tolerance
         "id": _slug(title), "title": title, "level": level,
         "summary": f"Your own register: {title}, {len(body)} risks as the team keeps them.",
         "as_of": today, "tolerance": tolerance,
-        "escalation_route": f"Risks scoring above {tolerance} go to the project board and the SRO.",
+        "escalation_route": scheme.escalation or f"Risks scoring above {tolerance} go to the project board and the SRO.",
         "brief": {
             "project": title, "organisation": "Your organisation",
             "overview": f"The {title} risk register, imported from your own file: {len(body)} of its "
-                        f"{len(rows)} risks, judged against a tolerance of {tolerance} on "
+                        f"{len(rows)} risks, judged against {scheme.describe()} on "
                         f"{today.strftime('%d %B %Y').lstrip('0')}.",
             "budget": "Not stated in the register: add it to the brief if your PM would quote it.",
             "milestones": [{"name": "Next risk review", "date": today + dt.timedelta(days=28)}],

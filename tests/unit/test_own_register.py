@@ -80,3 +80,25 @@ def test_a_file_that_is_not_a_register_is_refused(tmp_path, capsys):
     bad.write_text("hello,world\n1,2\n")
     assert main(["scenarios", "from-register", str(bad), "--out", str(tmp_path / "out")]) == 2
     assert "cannot make a scenario" in capsys.readouterr().err
+
+
+def test_an_exercise_judged_against_the_organisations_scheme(tmp_path, capsys):
+    rows = [sound(n) for n in range(1, 10)]
+    rows[1][6] = 9  # R2: 2 x 3 scored 9
+    rows[3][7] = "TBC"  # R4: no owner
+    rows[4][3], rows[4][4], rows[4][5], rows[4][6] = "Health and safety", 2, 2, 4  # R5: above safety's 3
+    path = register(tmp_path / "works.csv", rows)
+    scheme = tmp_path / "scheme.yml"
+    scheme.write_text("name: Works 4 x 4\nprobability: 4\nimpact: 4\ntolerance: 8\n"
+                      "tolerances: {Health and safety: 3}\nescalation: Programme board within five working days\n")
+    out = tmp_path / "out"
+    assert main(["scenarios", "from-register", str(path), "--out", str(out), "--today", "2026-11-02",
+                 "--scheme", str(scheme)]) == 0
+    s = load_scenario(next(out.glob("*.yml")))
+    assert ("not_escalated", "R5") in {(f.type.value, f.risk_id) for f in s.flaws}
+    assert s.tolerance == 8 and s.escalation_route == "Programme board within five working days"
+    assert "Works 4 x 4" in s.brief.overview
+    ten = tmp_path / "ten.yml"
+    ten.write_text("name: Ten\nprobability: 10\nimpact: 10\ntolerance: 50\n")
+    assert main(["scenarios", "from-register", str(path), "--out", str(out), "--scheme", str(ten)]) == 2
+    assert "scales up to 5 for now" in capsys.readouterr().err
