@@ -34,32 +34,42 @@ def _validate(args) -> int:
     return 0 if ok else 1
 
 
-def _from_register(args) -> int:
-    from pathlib import Path
-
-    import yaml
-
-    from bot.evaluation.scheme import SchemeError, load_scheme
-    from bot.scenarios.from_register import NotPlayable, from_register
-    from bot.scenarios.register_import import RegisterError, parse_date, read_register
+def _judging(args):
+    """--today and --scheme (or --tolerance on the built-in 5 x 5); None after saying what's wrong."""
+    from bot.evaluation.scheme import SchemeError, built_in, load_scheme
+    from bot.scenarios.register_import import parse_date
 
     try:
         today = parse_date(args.today) if args.today else dt.date.today()
     except ValueError as e:
         print(f"--today: {e}", file=sys.stderr)
-        return 2
+        return None
     if not 1 <= args.tolerance <= 25:
         print("--tolerance: must be a score from 1 to 25", file=sys.stderr)
-        return 2
+        return None
     try:
-        scheme = load_scheme(args.scheme) if args.scheme else None
+        return today, (load_scheme(args.scheme) if args.scheme else built_in(args.tolerance))
     except SchemeError as e:
         print(f"--scheme: {e}", file=sys.stderr)
+        return None
+
+
+def _from_register(args) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.scenarios.from_register import NotPlayable, from_register
+    from bot.scenarios.register_import import RegisterError, read_register
+
+    judging = _judging(args)
+    if judging is None:
         return 2
+    today, scheme = judging
     try:
-        rows = read_register(args.file, (scheme.probability, scheme.impact) if scheme else (5, 5))
+        rows = read_register(args.file, (scheme.probability, scheme.impact))
         title = args.title or Path(args.file).stem.replace("_", " ").replace("-", " ").strip().capitalize()
-        scenario = from_register(rows, title, today, args.tolerance, scheme=scheme)
+        scenario = from_register(rows, title, today, scheme.tolerance, scheme=scheme)
     except (RegisterError, NotPlayable) as e:
         print(f"cannot make a scenario: {e}", file=sys.stderr)
         return 2
@@ -79,19 +89,12 @@ def _lint(args) -> int:
     import json
 
     from bot.evaluation.lint import lint_rows, to_html, to_text
-    from bot.evaluation.scheme import SchemeError, built_in, load_scheme
-    from bot.scenarios.register_import import RegisterError, parse_date, read_register
+    from bot.scenarios.register_import import RegisterError, read_register
 
-    try:
-        today = parse_date(args.today) if args.today else dt.date.today()
-    except ValueError as e:
-        print(f"--today: {e}", file=sys.stderr)
+    judging = _judging(args)
+    if judging is None:
         return 2
-    try:
-        scheme = load_scheme(args.scheme) if args.scheme else built_in(args.tolerance)
-    except SchemeError as e:
-        print(f"--scheme: {e}", file=sys.stderr)
-        return 2
+    today, scheme = judging
     try:
         rows = read_register(args.file, (scheme.probability, scheme.impact))
     except RegisterError as e:

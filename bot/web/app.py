@@ -137,6 +137,20 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REGISTER_TYPES = {"text/csv": "register.csv", "application/csv": "register.csv", XLSX_TYPE: "register.xlsx"}
 
 
+def _judging(values) -> tuple[int, dt.date] | web.Response:
+    """The tolerance and the date reviews are judged by, from a form or a query; or the 400."""
+    try:
+        tolerance = int(values.get("tolerance") or check.DEFAULT_TOLERANCE)
+        if not 1 <= tolerance <= 25:
+            raise ValueError
+    except ValueError:
+        return _error(400, "the tolerance is a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
+    try:
+        return tolerance, dt.date.fromisoformat(values["today"]) if values.get("today") else dt.date.today()
+    except ValueError:
+        return _error(400, "the review date (today) must be a date (YYYY-MM-DD)")
+
+
 async def import_scenario(request: web.Request) -> web.Response:
     """The trainer's register file as the body: a new exercise their learners can play at once."""
     name = REGISTER_TYPES.get(request.content_type)
@@ -144,16 +158,10 @@ async def import_scenario(request: web.Request) -> web.Response:
         return _error(415, f"send the register as text/csv or {XLSX_TYPE}")
     q = request.query
     title = " ".join(q.get("title", "").split())[:120] or "Our own register"
-    try:
-        tolerance = int(q.get("tolerance") or 15)
-        if not 1 <= tolerance <= 25:
-            raise ValueError
-    except ValueError:
-        return _error(400, "tolerance: a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
-    try:
-        today = dt.date.fromisoformat(q["today"]) if q.get("today") else dt.date.today()
-    except ValueError:
-        return _error(400, "today: a date as YYYY-MM-DD")
+    judging = _judging(q)
+    if isinstance(judging, web.Response):
+        return judging
+    tolerance, today = judging
     data = await request.read()
     if not data:
         return _error(400, "the request body is empty: send the register file itself")
@@ -456,16 +464,10 @@ async def check_my_register(request: web.Request) -> web.Response:
         return _error(400, "the upload could not be read; choose the file again")
     if not name or not data:
         return _error(400, "choose a register file (CSV or Excel) first")
-    try:
-        tolerance = int(fields.get("tolerance") or check.DEFAULT_TOLERANCE)
-        if not 1 <= tolerance <= 25:
-            raise ValueError
-    except ValueError:
-        return _error(400, "the tolerance is a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
-    try:
-        today = dt.date.fromisoformat(fields["today"]) if fields.get("today") else dt.date.today()
-    except ValueError:
-        return _error(400, "the review date must be a date (YYYY-MM-DD)")
+    judging = _judging(fields)
+    if isinstance(judging, web.Response):
+        return judging
+    tolerance, today = judging
     try:
         scheme = parse_scheme(fields["scheme"], "the scoring scheme") if fields.get("scheme", "").strip() else None
     except SchemeError as e:
