@@ -31,6 +31,12 @@ VISIBLE = {
     "northgate-epr": {("R7", None, "not_escalated"), ("R8", None, "stale_review"), ("R11", None, "score_mismatch")},
     "ravensford-school": {("R4", None, "closed_without_reason"), ("R6", None, "not_escalated"),
                           ("R7", None, "stale_review"), ("R9", None, "missing_response")},
+    # brightwell R6/R10 and harrowgate R5/R11 are duplicates in other words; the rest need the brief
+    "brightwell-launch": {("R1", None, "score_mismatch"), ("R3", None, "not_a_risk"),
+                          ("R5", None, "vague_description"), ("R7", None, "stale_review"),
+                          ("R9", None, "missing_response")},
+    "harrowgate-half": {("R1", None, "not_escalated"), ("R8", None, "vague_description"),
+                        ("R9", None, "score_mismatch")},
 }
 
 

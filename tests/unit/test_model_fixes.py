@@ -16,7 +16,7 @@ from bot.scenarios.loader import get_scenario
 from bot.scenarios.model import Scenario
 from bot.scenarios.variants import PLACEHOLDER, variant
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # (scenario, flaw) -> fixes a PMO analyst would type once the PM has conceded.
@@ -268,6 +268,110 @@ OTHER_FLAWS_FIX: dict[str, dict[str, str]] = {
         "F8": "Reopen it.",
         "F9": "Kieran Walsh should own the Section 106 risk.",
     },
+}
+
+
+# Scenarios added since: their analyst fixes and a fix for another flaw, as above.
+GOOD["brightwell-launch"] = {
+    "F1": [
+        "move {R3} to the issue log",
+        "Close {R3} as a risk and log Vistron's 7% price rise as an issue; take the £29k through change control against contingency.",
+        "It's already happened, so it belongs in the issues log, with a change request to Lesley for the extra cost.",
+    ],
+    "F2": [
+        "because thornbury samples due 1 march and DVT arrives 8 feb, samples may fail, losing the 290-store listing",
+        "Because Thornbury's listing depends on 20 DVT samples passing its assessment by 1 March, there's a risk they fail or arrive late, which would push the listing to January 2028.",
+        "Due to the DVT build only landing on 8 February, the Thornbury samples could miss the 1 March assessment, resulting in 4,000 units with no retailer.",
+    ],
+    "F3": [
+        "should be 12",
+        "3x4=12, fix the formula",
+        "Score it at twelve: probability 3 times impact 4.",
+    ],
+    "F4": [
+        "sanjay",
+        "Give it to Sanjay Mistry, he sets the engineering priorities and holds the contractor budget; Tariq stays actionee.",
+        "The Product Director should own it, since he controls priorities and budget.",
+    ],
+    "F5": [
+        "kirsty to agree customs plan with northstar by 29/1",
+        "Kirsty Beevers to agree the customs and shipping plan with Northstar by 29 January 2027 and run a trial import with the PVT units by end of April.",
+        "Supply chain manager to appoint a customs broker by end of Jan and plan first loads to land two weeks before the 16 Aug deadline.",
+    ],
+    "F6": [
+        "review it this week with dean and re-date the actions",
+        "Dean to review R7 now, rescore it against the 15 Jan firm order deadline and take it to the launch board on 26 November.",
+        "Get it re-rated before the board, with new dates for the actions and the purchase order decision.",
+    ],
+    "F7": [
+        "merge {R10} into {R6}, elaine owns",
+        "Combine the two into one row owned by Elaine Furness, with Sanjay's design review as an action.",
+        "Keep one risk for the emissions test failure, owned by Sanjay as design authority, and close the other.",
+    ],
+    "F8": [
+        "add app store approval risk, owner sanjay, get DUNS and open accounts by jan",
+        "Add a risk that the app isn't approved by Apple and Google in time because the developer accounts aren't open, which would leave customers unable to set up the Hearth; Sanjay to own it.",
+        "We need a risk on app store review: submit earlier via TestFlight and Google Play closed testing, owned by the Product Director.",
+    ],
+}
+OTHER_FLAWS_FIX["brightwell-launch"] = {
+    "F1": "Sanjay should own it.",
+    "F2": "Score it 12.",
+    "F3": "Sanjay should own it.",
+    "F4": "Score it 12.",
+    "F5": "Merge it with the emissions test risk.",
+    "F6": "Sanjay Mistry should own it.",
+    "F7": "Escalate it to Lesley.",
+    "F8": "Sanjay should own the firmware risk.",
+}
+GOOD["harrowgate-half"] = {
+    "F1": [
+        "escalate to maureen's board",
+        "Put it in this month's highlight report to the Project Board, with the £125k exposure and a decision on cuts.",
+        "It needs to go up to the SRO by exception before the 25 November meeting.",
+    ],
+    "F2": [
+        "p4 x i4 = 16, escalate",
+        "I'd make it likely, four out of five, given 260 of 450 and a 20% no-show.",
+        "Rate the probability at least 4, so 16, and take it to the board with a paid stewards fallback.",
+    ],
+    "F3": [
+        "buy the weather extension",
+        "Change the response to reduce, with a weather decision protocol and a shortened-course fallback.",
+        "We should purchase the adverse weather cover for £9,800 from contingency so the transfer actually holds.",
+        "Retain it ourselves with a contingency for refunds and a plan to curtail the race.",
+    ],
+    "F4": [
+        "reopen {R6}",
+        "It shouldn't be closed: get the new route remeasured and a new certificate before 5 February.",
+        "Re-open it with Shona as owner and book the measurer after the January SAG.",
+    ],
+    "F5": [
+        "because redline's readers failed at wharfedale, timing may fail on the day -> lost results",
+        "Because Redline's chip readers failed in September, the finish timing may fail on 18 April, which would leave results missing and stop Vikram accounting for runners.",
+        "If the firmware fix doesn't hold, the chip timing could fail at the finish, leading to wrong results and runners not accounted for.",
+    ],
+    "F6": [
+        "add a TTRO risk, Graeme owns, 3x5=15",
+        "Because the route changed, the traffic regulation order may not be made by the January deadline, which would mean no legal closure and the race postponed.",
+        "New risk: the road closure order isn't made in time; owner Graeme Pickersgill in Highways, escalate at 15.",
+    ],
+    "F7": [
+        "merge {R11} into {R5}",
+        "Combine them into one row owned by Graeme, and close {R11} as a duplicate.",
+        "Keep {R11}, Vikram owns it as safety officer, and delete {R5}.",
+    ],
+    "F8": ["9", "It should be 9: 3 x 3.", "score = 9"],
+}
+OTHER_FLAWS_FIX["harrowgate-half"] = {
+    "F1": "Score it 9.",
+    "F2": "Merge it with the closure point risk.",
+    "F3": "Escalate it to Maureen's board.",
+    "F4": "Escalate it to Maureen's board.",
+    "F5": "Score it 9.",
+    "F6": "Reopen it.",
+    "F7": "Escalate it to Maureen's board.",
+    "F8": "Escalate it to Maureen's board.",
 }
 
 

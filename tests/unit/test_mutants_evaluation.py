@@ -523,7 +523,8 @@ def test_ties_are_broken_by_fixes_then_craft_then_name():
 
 
 def test_next_step_by_score_and_level():
-    scenarios = sorted((x for x in library().values() if x.level != "manager"), key=lambda x: x.id)
+    first_three = ("riverside-wms", "northgate-epr", "ravensford-school")  # a fixed library, whatever ships
+    scenarios = sorted((x for x in library().values() if x.id in first_three), key=lambda x: x.id)
     by_id = {x.id: x for x in scenarios}
     done = by_id["riverside-wms"]  # foundation
     advice, offer = next_step(done, 70, scenarios)
