@@ -5,6 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
+from bot.scenarios.loader import DEFAULT_DIR, scenario_files
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType
 
@@ -60,12 +61,7 @@ async def test_list_scenarios_offers_buttons_for_every_scenario():
     assert events == []
     buttons = messages[0]["buttons"]
     assert {b["payload"] for b in buttons} == {
-        '/start_scenario{"scenario": "riverside-wms"}',
-        '/start_scenario{"scenario": "northgate-epr"}',
-        '/start_scenario{"scenario": "ravensford-school"}',
-        '/start_scenario{"scenario": "eastmere-risk-policy"}',
-        '/start_scenario{"scenario": "northbridge-portfolio-report"}',
-    }
+        f'/start_scenario{{"scenario": "{p.stem}"}}' for p in scenario_files(DEFAULT_DIR)}
 
 
 async def test_start_gives_brief_then_pm_presents_register():

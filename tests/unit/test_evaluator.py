@@ -17,7 +17,8 @@ from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
+                "ashby-waste-change")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # -- how learners phrase each kind of challenge ------------------------------------------------

@@ -37,6 +37,9 @@ VISIBLE = {
                           ("R9", None, "missing_response")},
     "harrowgate-half": {("R1", None, "not_escalated"), ("R8", None, "vague_description"),
                         ("R9", None, "score_mismatch")},
+    "ashby-waste-change": {("R1", None, "not_escalated"), ("R4", None, "not_a_risk"),
+                           ("R5", None, "vague_description"), ("R7", None, "score_mismatch"),
+                           ("R8", None, "missing_response")},
 }
 
 

@@ -16,7 +16,8 @@ from bot.scenarios.loader import get_scenario
 from bot.scenarios.model import Scenario
 from bot.scenarios.variants import PLACEHOLDER, variant
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
+                "ashby-waste-change")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # (scenario, flaw) -> fixes a PMO analyst would type once the PM has conceded.
@@ -372,6 +373,66 @@ OTHER_FLAWS_FIX["harrowgate-half"] = {
     "F6": "Reopen it.",
     "F7": "Escalate it to Maureen's board.",
     "F8": "Escalate it to Maureen's board.",
+}
+GOOD["ashby-waste-change"] = {
+    # {R1} grant spend deadline, 16 > 12, not escalated
+    "F1": [
+        "escalate to alison's board",
+        "Put it in the highlight report for the 25 November Programme Board by exception, with the £930k at risk and the options for Margaret to decide.",
+        "It needs to go up to the SRO now, before the Defra carry-forward deadline on 29 January.",
+    ],
+    # {R2} GMB dispute owned by the HR Business Partner
+    "F2": [
+        "stephen marwood should own it",
+        "Give it to the Head of Waste Services: he leads the employer side and can change the offer within Alison's mandate; Samira stays as actionee.",
+        "Alison as SRO should own it, since she sets the negotiating mandate.",
+    ],
+    # {R4} Kerbcraft's late delivery already notified: not a risk
+    "F3": [
+        "move {R4} to the issue log",
+        "Close {R4} as a risk and log Kerbcraft's late delivery as an issue, with Hugh chasing liquidated damages and the revised dates through change control.",
+        "It's already happened, so it's an issue; keep the grant and training consequences as risks.",
+    ],
+    # {R5} 'Problems with the caddies could affect the launch.'
+    "F4": [
+        "because doorstep direct has 3 weeks for 62k homes and 8% missed in the trial, homes may have no caddy on 7 june -> missed collections",
+        "Because only 22 of 64 blocks of flats have bin stores agreed and the trial left 8% without a caddy, many homes may not have one at go-live, which would mean missed food collections and complaints.",
+        "If the caddy packs aren't delivered to every home by 28 May, households can't take part from 7 June, leading to lost food tonnage and a flood of calls.",
+    ],
+    # {R7} scored 8 for 3 x 4
+    "F5": [
+        "should be 12",
+        "3x4=12, fix the formula",
+        "Score it at twelve: probability 3 times impact 4.",
+    ],
+    # {R8} 'Monitor contamination levels with Trentvale as needed'
+    "F6": [
+        "kevin to train crews to tag contaminated caddies by 14/5, stephen to agree inspection regime with trentvale by end of jan",
+        "Jodie Farrant to put no-plastic-bag guidance in the household pack by 26 February 2027, and Kevin Lomax to report contamination by round weekly from go-live.",
+        "Stephen to agree a load inspection and feedback process with Trentvale by 29 Jan 2027, and crews to leave contaminated caddies with a tag from day one.",
+    ],
+    # {R6} and {R10}: the go-live call surge twice
+    "F7": [
+        "merge {R10} into {R6}, paula owns",
+        "Combine the two into one row owned by Paula Wintle, with Jodie's web pages as actions, and close the other.",
+        "Keep {R10} with Jodie as owner and delete {R6}.",
+    ],
+    # missing: the pre-election period stopping the April campaign
+    "F8": [
+        "add a purdah risk: comms blocked 31 mar to 6 may, owner alison, bring the household pack forward",
+        "Because the pre-election period runs from 31 March to 6 May and the Monitoring Officer treats three-weekly as contentious, the April campaign may be stopped, which would leave residents four weeks before go-live.",
+        "New risk on the May elections delaying the comms campaign: Jodie to agree with the Monitoring Officer which notices are factual, and escalate at 16.",
+    ],
+}
+OTHER_FLAWS_FIX["ashby-waste-change"] = {
+    "F1": "Move it to the issue log.",
+    "F2": "Score it 12.",
+    "F3": "Escalate it to Alison's board.",
+    "F4": "Merge it with the contact centre risk.",
+    "F5": "Stephen Marwood should own it.",
+    "F6": "Stephen Marwood should own it.",
+    "F7": "Escalate it to Alison's board.",
+    "F8": "Merge it with the contact centre risk.",
 }
 
 

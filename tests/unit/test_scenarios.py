@@ -21,7 +21,8 @@ from bot.scenarios.loader import (
 from bot.scenarios.variants import make_variant, variant
 from bot.taxonomy import REGISTER_TYPES, FlawType
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half")
+SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
+                "ashby-waste-change")
 PLACEHOLDER = re.compile(r"\{R\d{1,2}\}")
 
 
