@@ -18,7 +18,7 @@ from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
 
 SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
-                "ashby-waste-change")
+                "ashby-waste-change", "calder-flood-scheme")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # -- how learners phrase each kind of challenge ------------------------------------------------

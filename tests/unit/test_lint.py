@@ -40,6 +40,9 @@ VISIBLE = {
     "ashby-waste-change": {("R1", None, "not_escalated"), ("R4", None, "not_a_risk"),
                            ("R5", None, "vague_description"), ("R7", None, "score_mismatch"),
                            ("R8", None, "missing_response")},
+    "calder-flood-scheme": {("R4", None, "not_escalated"), ("R6", None, "stale_review"),
+                            ("R7", None, "closed_without_reason"), ("R8", None, "missing_response"),
+                            ("R5", "R11", "duplicate")},
 }
 
 

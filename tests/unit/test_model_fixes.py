@@ -17,7 +17,7 @@ from bot.scenarios.model import Scenario
 from bot.scenarios.variants import PLACEHOLDER, variant
 
 SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
-                "ashby-waste-change")
+                "ashby-waste-change", "calder-flood-scheme")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # (scenario, flaw) -> fixes a PMO analyst would type once the PM has conceded.
@@ -433,6 +433,73 @@ OTHER_FLAWS_FIX["ashby-waste-change"] = {
     "F6": "Stephen Marwood should own it.",
     "F7": "Escalate it to Alison's board.",
     "F8": "Merge it with the contact centre risk.",
+}
+GOOD["calder-flood-scheme"] = {
+    # {R1} 2027 in-river window rated unlikely to be missed
+    "F1": [
+        "p4 x i5 = 20, escalate",
+        "I'd rate it likely, a 4: the panel's six weeks and the permit's two months already run past 17 May, so 4 x 5 = 20 and it goes to Yvonne's board.",
+        "Probability should be at least 4 given there's no float in the window, which makes it 20, over tolerance.",
+    ],
+    # {R2} Option C overrun 'transferred' to Stonecliffe
+    "F2": [
+        "it's shared not transferred - change to share/reduce and hold a risk allowance for our part",
+        "Change the response to reduce and keep the Council's share: ring-fence part of the risk allowance for our 50%/80% of any overrun and for compensation events.",
+        "Retain it. Under Option C it's mostly the council's risk, so manage it through early warnings and a contingency.",
+    ],
+    # {R3} Ings Farm land owned by the landowner liaison officer
+    "F3": [
+        "mohammed iqbal",
+        "Give it to Mohammed Iqbal as Head of Corporate Estates, he can approve a higher offer and start the CPO; Julie stays as actionee.",
+        "The SRO should own it while it's with the board, since only Yvonne can decide on the CPO with Estates.",
+    ],
+    # {R4} Network Rail risk at 15 not escalated
+    "F4": [
+        "escalate to yvonne's board in the highlight report",
+        "Put it in the highlight report for the 3 December board by exception, with Owain's conditions and a decision on pressing Network Rail.",
+        "It needs to go up to the SRO before the line closure request is due in January.",
+    ],
+    # {R6} Town Bridge condition risk stale since July
+    "F5": [
+        "review it this week w/ duncan and re-date the actions",
+        "Phil and Duncan Mellor to review it by Friday, re-date the overdue actions and get the trigger levels and the Level 2 record to the conservation officer.",
+        "Get it reviewed before the 3 December board with new dates for every action.",
+    ],
+    # {R7} bat roost risk closed before the surveys found a roost
+    "F6": [
+        "reopen {R7}",
+        "It shouldn't be closed: there's a pipistrelle roost, so reopen it and get the Natural England licence applied for in January.",
+        "Re-open it with Phil as owner, Freya to apply for the bat licence and Bryony to move the demolition to April.",
+    ],
+    # {R8} flooding of the works: 'keep an eye' actions
+    "F7": [
+        "bryony bamforth to submit flood emergency plan with triggers by 15/01",
+        "Bryony Bamforth to produce a flood emergency plan with river-level triggers at the Elmroyd gauge by 15 January 2027, and Barry Hirst to check the triggers weekly from June.",
+        "Stonecliffe's project manager to sign up to EA flood warnings and set stand-down triggers before start on site in May, with Hassan accepting the plan by March.",
+    ],
+    # {R11} and {R5}: the late diversion twice
+    "F8": [
+        "merge {R11} into {R5}, phil owns",
+        "Keep {R5} with Phil as the single owner, move Hassan's early warning meetings onto it as an action and close {R11} as a duplicate.",
+        "Combine them into one diversion risk owned by the project manager.",
+    ],
+    # missing: partnership funding contributions not secured
+    "F9": [
+        "add risk: £1.2m contributions unsigned (bid ballot, nordvik review), could lose fdgia approval. owner yvonne",
+        "Because the BID's £0.5m depends on its February ballot and Nordvik is reviewing Calderbank's £0.7m, the contributions may not be signed before the EA's FBC decision, which would drop the partnership funding score below 100% and delay the grant. Owner Yvonne Ashworth.",
+        "New risk on the partnership funding contributions not being secured; Yvonne to get signed agreements from the BID and Nordvik, and Nigel to say whether we could cover the gap.",
+    ],
+}
+OTHER_FLAWS_FIX["calder-flood-scheme"] = {
+    "F1": "Mohammed Iqbal should own it.",
+    "F2": "Escalate it to Yvonne's board.",
+    "F3": "Reopen it.",
+    "F4": "Score it 20.",
+    "F5": "Mohammed Iqbal should own it.",
+    "F6": "Escalate it to Yvonne's board.",
+    "F7": "Escalate it to Yvonne's board on 3 December.",
+    "F8": "Escalate it to Yvonne's board.",
+    "F9": "Escalate the Network Rail risk to the board.",
 }
 
 

@@ -22,7 +22,7 @@ from bot.scenarios.variants import make_variant, variant
 from bot.taxonomy import REGISTER_TYPES, FlawType
 
 SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
-                "ashby-waste-change")
+                "ashby-waste-change", "calder-flood-scheme")
 PLACEHOLDER = re.compile(r"\{R\d{1,2}\}")
 
 
