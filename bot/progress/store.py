@@ -125,12 +125,21 @@ class ProgressStore:
                                                ImportedScenario.deleted_at).order_by(ImportedScenario.id)).all())
                 if seen != self._imported[0]:
                     rows = db.execute(select(ImportedScenario)).scalars().all()
-                    self._imported = (seen, {r.id: Scenario.parse_obj(json.loads(r.body)) for r in rows})
+                    self._imported = (seen, {r.id: s for r in rows if (s := self._parse_imported(r))})
         except SQLAlchemyError:
             log.exception("imported scenarios unavailable; serving the built-in ones")
             return {}
         live = {sid for sid, _, deleted in self._imported[0] if deleted is None or include_deleted}
         return {sid: s for sid, s in self._imported[1].items() if sid in live}
+
+    @staticmethod
+    def _parse_imported(row: ImportedScenario) -> Scenario | None:
+        # One unreadable import (a schema change since) must not take the menu down with it.
+        try:
+            return Scenario.parse_obj(json.loads(row.body))
+        except ValueError:  # pydantic's ValidationError and bad JSON are ValueErrors
+            log.exception("imported scenario %s cannot be read; left off the menu", row.id)
+            return None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[DbSession]:

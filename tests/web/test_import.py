@@ -122,3 +122,13 @@ async def test_the_trainer_reviews_the_findings_before_publishing(client):
         ("score_mismatch", "R2"), ("missing_response", "R7"), ("underrated", "R5"), ("missing_risk", None)}
     r = await client.post("/api/scenarios/import?today=2026-11-02&underrated=R99", data=as_csv(rows()), headers=headers)
     assert r.status == 400 and "R99" in (await r.json())["error"]
+
+
+async def test_an_unreadable_import_is_left_off_the_menu_not_fatal(client, store):
+    from bot.progress.models import ImportedScenario
+
+    with store.transaction() as db:
+        db.add(ImportedScenario(id="own-broken-0000", title="Broken", body='{"id": "own-broken-0000"}'))
+    r = await client.get("/api/scenarios", headers=auth())
+    assert r.status == 200 and "riverside-wms" in {s["id"] for s in await r.json()}
+    assert "own-broken-0000" not in library()
