@@ -16,9 +16,11 @@ def scenario_buttons(scenarios: list[Scenario]) -> list[dict]:
 
 
 def scenario_menu(scenarios: list[Scenario]) -> str:
+    # One line each, the summary's first sentence: a menu of nine must fit one Telegram message.
     lines = ["Choose a scenario to practise:"]
     for s in scenarios:
-        lines.append(f"- {s.title} ({s.level}): {s.summary}")
+        first = re.split(r"(?<=[.!?])\s", s.summary.strip(), maxsplit=1)[0]
+        lines.append(f"- {s.title} ({s.level}): {first}")
     return "\n".join(lines)
 
 
