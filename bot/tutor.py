@@ -237,7 +237,8 @@ class Tutor:
             names = self.store.display_names(db, {r.learner_id for r in records if r.learner_id})
             session.score = score(s, state, records, levels)
             session.status, session.ended_at = "finished", utcnow()
-            advice, offer = next_step(s, session.score["percent"], self.scenarios())
+            _, missed = self.store.flaw_tally(db, msg.learner_id)  # this session counts: it is finished
+            advice, offer = next_step(s, session.score["percent"], self.scenarios(), missed)
             return [
                 Reply("pm", s.persona.closing),
                 tutor(debrief(s, state, records, levels, names)),

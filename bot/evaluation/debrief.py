@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from bot.evaluation.hints import model_challenge, where
 from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict
 from bot.scenarios.model import LEVEL_ORDER, Scenario
-from bot.taxonomy import kind
+from bot.taxonomy import FlawType, kind
 
 POINTS_FOUND = 10
 POINTS_FOUND_AFTER_ANSWER = 3  # found only after the tutor gave it away
@@ -226,19 +226,43 @@ READY = 70  # percent: ready for the next level
 AGAIN = 50  # below this, the same project again (a new register) before moving on
 
 
-def next_step(done: Scenario, percent: int, scenarios: list[Scenario]) -> tuple[str, list[Scenario]]:
-    """What to practise next, and the scenarios in the order to offer them (the advice first)."""
-    others = [x for x in scenarios if x.id != done.id]
+def _practises(s: Scenario, missed: dict[str, int]) -> list[str]:
+    """The flaw types this scenario seeds that the learner has missed, most missed first."""
+    seeded = {f.type.value for f in s.flaws}
+    return sorted((t for t in missed if t in seeded and missed[t] > 0), key=lambda t: (-missed[t], t))
+
+
+def _weight(s: Scenario, missed: dict[str, int]) -> int:
+    return sum(missed[t] for t in _practises(s, missed))
+
+
+def _why(s: Scenario, missed: dict[str, int]) -> str:
+    labels = [kind(FlawType(t)).label for t in _practises(s, missed)[:2]]
+    return f" It seeds {' and '.join(labels)}, which you have missed most." if labels else ""
+
+
+def next_step(done: Scenario, percent: int, scenarios: list[Scenario],
+              missed: dict[str, int] | None = None) -> tuple[str, list[Scenario]]:
+    """What to practise next, and the scenarios in the order to offer them (the advice first).
+    `missed`: how often the learner has missed each flaw type (by value) over their finished
+    sessions; among the scenarios of a level, those seeding the most-missed types come first."""
+    missed = missed or {}
+    # stable: the library's order decides among scenarios that practise the misses equally
+    others = sorted((x for x in scenarios if x.id != done.id), key=lambda x: -_weight(x, missed))
     harder = [x for x in others if LEVEL_ORDER[x.level] > LEVEL_ORDER[done.level]]
     same = [x for x in scenarios if x.id == done.id]
     if percent >= READY and harder:
         nxt = min(harder, key=lambda x: LEVEL_ORDER[x.level])
         article = "an" if done.level[:1] in "aeiou" else "a"
-        return (f"{percent}% on {article} {done.level} scenario: you're ready for {nxt.title} ({nxt.level}). "
-                f"Or replay this one{_new_register(done)}:", [nxt, *same, *(x for x in others if x is not nxt)])
+        return (f"{percent}% on {article} {done.level} scenario: you're ready for {nxt.title} ({nxt.level})."
+                f"{_why(nxt, missed)} Or replay this one{_new_register(done)}:",
+                [nxt, *same, *(x for x in others if x is not nxt)])
     if percent < AGAIN:
         again = (" with a new register (the same flaws, shuffled and renumbered)" if done.rows else "")
         return (f"Try this project again{again} before moving on, or pick another scenario:", [*same, *others])
+    if others and _weight(others[0], missed):
+        return (f"Try {others[0].title} next.{_why(others[0], missed)} Or another scenario, or the same one"
+                f"{_new_register(done)}:", [*others, *same])
     return f"Try another scenario, or the same one{_new_register(done)}:", [*others, *same]
 
 

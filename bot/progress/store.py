@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -20,6 +21,7 @@ from bot.evaluation.debrief import ChallengeRecord
 from bot.evaluation.state import SessionState, Verdict
 from bot.scenarios import loader
 from bot.scenarios.model import Scenario
+from bot.scenarios.variants import variant
 from bot.progress.models import (
     Base,
     Challenge,
@@ -252,6 +254,23 @@ class ProgressStore:
         db.add(HintGiven(session_id=session.id, learner_id=learner_id, flaw_id=flaw_id, level=level))
 
     # -- state, derived from the records ----------------------------------------------------
+    def flaw_tally(self, db: DbSession, learner_id: str) -> tuple[Counter, Counter]:
+        """Per flaw type (its value): how often the learner found it, in any session, and missed it,
+        in a finished one (an unfinished session's unfound flaws would give the answer away)."""
+        found, missed = Counter(), Counter()
+        for s in db.execute(select(Session).where(Session.learner_id == learner_id)).scalars():
+            try:
+                scenario = variant(s.scenario, s.seed)
+            except loader.UnknownScenario:  # a scenario file since removed
+                continue
+            state = self.state_of(db, s)
+            for f in scenario.flaws:
+                if f.id in state.found:
+                    found[f.type.value] += 1
+                elif s.status == "finished":
+                    missed[f.type.value] += 1
+        return found, missed
+
     @staticmethod
     def state_of(db: DbSession, session: Session) -> SessionState:
         state = SessionState()

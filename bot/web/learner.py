@@ -191,7 +191,8 @@ def progress(db: DbSession, store: ProgressStore, learner_id: str) -> dict:
     sessions = list(
         db.execute(select(Session).where(Session.learner_id == learner_id).order_by(Session.id.desc())).scalars()
     )
-    rows, found, missed = [], {t.value: 0 for t in FlawType}, {t.value: 0 for t in FlawType}
+    rows = []
+    found, missed = store.flaw_tally(db, learner_id)
     for s in sessions:
         sc = live_score(db, store, s)
         scenario = variant(s.scenario, s.seed)
@@ -212,12 +213,6 @@ def progress(db: DbSession, store: ProgressStore, learner_id: str) -> dict:
                 "percent": sc["percent"],
             }
         )
-        state = store.state_of(db, s)
-        for f in scenario.flaws:
-            if f.id in state.found:
-                found[f.type.value] += 1
-            elif s.status == "finished":
-                missed[f.type.value] += 1
     types = []
     for t in FlawType:
         n_found, n_missed = found[t.value], missed[t.value]

@@ -41,3 +41,35 @@ def test_otherwise_other_scenarios_come_first(sid, percent):
     again = " with a new register" if get_scenario(sid).rows else ""
     assert advice == f"Try another scenario, or the same one{again}:"
     assert ids(offer)[-1] == sid and len(offer) == len(ALL)
+
+
+def seeds(s) -> set[str]:
+    return {f.type.value for f in s.flaws}
+
+
+def test_the_suggestion_favours_the_flaw_types_the_learner_misses_most():
+    """Among the scenarios of the next level, the one seeding the learner's most-missed types comes
+    first, and the advice says why."""
+    practitioner = [s for s in ALL if s.level == "practitioner"]
+    only_in_one = {t for s in practitioner for t in seeds(s) if sum(t in seeds(o) for o in practitioner) == 1}
+    t = sorted(only_in_one)[0]
+    target = next(s for s in practitioner if t in seeds(s))
+    advice, offer = next_step(get_scenario("riverside-wms"), 85, ALL, {t: 3})
+    assert offer[0] is target and "which you have missed most" in advice
+    # at the same level, a middling score is pointed at a scenario that practises the misses
+    advice, offer = next_step(get_scenario("riverside-wms"), 60, ALL, {t: 2})
+    assert t in seeds(offer[0]) and advice.startswith(f"Try {offer[0].title} next.")
+
+
+def test_finishing_counts_the_learners_misses_across_sessions(store):
+    from bot.tutor import Incoming
+
+    t = Tutor(store)
+    t.start(Incoming("lee", "lee", "start"), "riverside-wms", 0)
+    [*_, advice] = t.finish(Incoming("lee", "lee", "finish"))
+    # nothing found: replay first, then the scenarios that practise riverside's (missed) types
+    payload = [b["payload"] for b in advice.buttons]
+    assert '"riverside-wms"' in payload[0]
+    after = get_scenario(payload[1].split('"')[3])
+    weights = [len(seeds(get_scenario(p.split('"')[3])) & seeds(get_scenario("riverside-wms"))) for p in payload[1:]]
+    assert weights[0] == max(weights) and seeds(after) & seeds(get_scenario("riverside-wms"))
