@@ -34,8 +34,7 @@ _INSTANCE = re.compile(
 
 # Words a register uses for one thing: "employees choose to leave" and "staff may resign" are one
 # event. General project vocabulary, not any one register's.
-_CONCEPTS = {concept: concept for concept in ()}
-for _group in (
+_GROUPS = (
     "staff employee people workforce personnel colleague worker volunteer",
     "leave resign quit depart turnover attrition vacancy exit",
     "supplier vendor contractor subcontractor provider",
@@ -49,9 +48,8 @@ for _group in (
     "clinician consultant doctor surgeon",
     "weather rain storm wind flood",
     "customer client user",
-):
-    _words_in = _group.split()
-    _CONCEPTS.update({w: _words_in[0] for w in _words_in})
+)
+_CONCEPTS = {word: group.split()[0] for group in _GROUPS for word in group.split()}
 
 
 @functools.lru_cache(maxsize=1)
