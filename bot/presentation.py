@@ -11,8 +11,10 @@ def start_payload(scenario_id: str, seed: int | None = None) -> str:
     return f'/start_scenario{{"scenario": "{scenario_id}"{seed_part}}}'
 
 
-def scenario_buttons(scenarios: list[Scenario]) -> list[dict]:
-    return [{"title": s.title, "payload": start_payload(s.id)} for s in scenarios]
+def scenario_buttons(scenarios: list[Scenario], seeds: dict[str, int] | None = None) -> list[dict]:
+    """`seeds`: the register chosen for a scenario (what-next picks one that practises the misses)."""
+    seeds = seeds or {}
+    return [{"title": s.title, "payload": start_payload(s.id, seeds.get(s.id))} for s in scenarios]
 
 
 def scenario_menu(scenarios: list[Scenario]) -> str:

@@ -24,6 +24,7 @@ class FlawType(str, Enum):
     MISSING_RISK = "missing_risk"
     CLOSED_WITHOUT_REASON = "closed_without_reason"
     NOT_ESCALATED = "not_escalated"
+    OPPORTUNITY_SCORED_AS_THREAT = "opportunity_scored_as_threat"
     # Process design (PMO-manager level): a draft policy's clauses or a portfolio report.
     APPETITE_WITHOUT_TOLERANCE = "appetite_without_tolerance"
     ESCALATION_GAP = "escalation_gap"
@@ -161,6 +162,16 @@ KINDS: dict[FlawType, FlawKind] = {
             "Tolerances say what the board must see. A risk above tolerance that stays on the "
             "project's own register breaks the governance the PMO is there to protect.",
             "Fine, who do we escalate it to and how?",
+        ),
+        FlawKind(
+            FlawType.OPPORTUNITY_SCORED_AS_THREAT,
+            "opportunity scored as a threat",
+            "an opportunity rated on the threat scale: its benefit scored as a low impact because "
+            "nothing bad happens, or given a threat response (reduce, avoid) instead of exploit or enhance",
+            "R9 would save us 80k if it comes off: why is its impact 1, and why are we 'reducing' it?",
+            "An opportunity's impact is the size of the benefit to the objectives. Scored as harm it "
+            "sinks to the bottom of the register, nobody is asked to pursue it, and the upside is lost.",
+            "So how should it be scored, and what's the response?",
         ),
         FlawKind(
             FlawType.APPETITE_WITHOUT_TOLERANCE,
@@ -320,6 +331,7 @@ PROCESS_KIN: dict[FlawType, tuple[FlawType, ...]] = {
     FlawType.STRATEGY_MISMATCH: (FlawType.THREATS_ONLY,),
     FlawType.CLOSED_WITHOUT_REASON: (FlawType.NO_LEARNING_LOOP,),
     FlawType.NOT_A_RISK: (FlawType.NO_LEARNING_LOOP, FlawType.BLAME_CULTURE),
+    FlawType.OPPORTUNITY_SCORED_AS_THREAT: (FlawType.THREATS_ONLY,),
 }
 
 

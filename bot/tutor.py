@@ -14,6 +14,7 @@ from bot import presentation as show
 from bot.evaluation import craft
 from bot.evaluation.debrief import debrief, next_step, score
 from bot.evaluation.evaluator import Evaluator
+from bot.evaluation.scheme import Scheme, built_in
 from bot.evaluation.hints import next_hint, no_more_hints, waiting_for_fixes
 from bot.evaluation.reading import read
 from bot.evaluation.state import CHALLENGE_VERDICTS, Reply
@@ -24,7 +25,7 @@ from bot.scenarios.from_register import from_register, review
 from bot.scenarios.loader import UnknownScenario, library
 from bot.scenarios.register_import import parse_register
 from bot.scenarios.model import LEVEL_ORDER, Scenario
-from bot.scenarios.variants import random_seed, variant
+from bot.scenarios.variants import random_seed, seed_for, variant
 
 # However the model read them, short requests for a hint or to finish are that (not challenges).
 HINT_REQUEST = re.compile(r"\b(hint|clue|nudge|pointer)s?\b", re.IGNORECASE)
@@ -86,18 +87,22 @@ class Tutor:
 
     # -- a trainer's own register as an exercise --------------------------------------------
     @staticmethod
-    def review_register(name: str, data: bytes, today: dt.date, tolerance: int) -> dict:
-        """What a trainer reviews before publishing: the rows and the linter's findings (keyed)."""
-        rows = parse_register(name, data)
+    def review_register(name: str, data: bytes, today: dt.date, tolerance: int, scheme: Scheme | None = None) -> dict:
+        """What a trainer reviews before publishing: the rows and the linter's findings (keyed),
+        judged against the organisation's scoring scheme when it gives one."""
+        scheme = scheme or built_in(tolerance)
+        rows = parse_register(name, data, (scheme.probability, scheme.impact))
         return {"rows": [{"id": r.id, "title": r.title, "owner": r.owner, "score": r.score} for r in rows],
-                "findings": review(rows, today, tolerance)}
+                "findings": review(rows, today, scheme.tolerance, scheme), "scheme": scheme.describe()}
 
     def import_register(self, name: str, data: bytes, title: str, today: dt.date, tolerance: int,
-                        **reviewed) -> str:
+                        scheme: Scheme | None = None, **reviewed) -> str:
         """A playable scenario from a register file (RegisterError or NotPlayable say why not), with
         the trainer's review (from_register's exclude, underrated, missing); its id is new each
         time, so a session never meets a different exercise under an old id."""
-        scenario = from_register(parse_register(name, data), title, today, tolerance, **reviewed)
+        scheme = scheme or built_in(tolerance)
+        rows = parse_register(name, data, (scheme.probability, scheme.impact))
+        scenario = from_register(rows, title, today, scheme.tolerance, scheme=scheme, **reviewed)
         taken, base = set(library()), scenario["id"][:36].rstrip("-")
         while (sid := f"{base}-{secrets.token_hex(2)}") in taken:
             continue
@@ -239,10 +244,12 @@ class Tutor:
             session.status, session.ended_at = "finished", utcnow()
             _, missed = self.store.flaw_tally(db, msg.learner_id)  # this session counts: it is finished
             advice, offer = next_step(s, session.score["percent"], self.scenarios(), missed)
+            # a pooled scenario is offered with a register that injects the flaws missed most
+            seeds = {x.id: n for x in offer[:3] if (n := seed_for(x, missed)) is not None}
             return [
                 Reply("pm", s.persona.closing),
                 tutor(debrief(s, state, records, levels, names)),
-                tutor(advice, buttons=show.scenario_buttons(offer)),
+                tutor(advice, buttons=show.scenario_buttons(offer, seeds)),
             ]
 
         return self._in_session(msg, move)

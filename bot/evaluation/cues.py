@@ -145,6 +145,12 @@ _CUES: dict[T, list[str]] = {
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
     ],
+    T.OPPORTUNITY_SCORED_AS_THREAT: [
+        r"\bopportunit(y|ies)\b", r"\b(positive|upside) risks?\b", r"\bupside\b",
+        r"\b(exploit|enhance)\b", r"\b(scored|rated|treated|handled|scoring|rating) (it )?(like|as) (a|if it were a) (threat|downside|negative)\b",
+        r"\b(good|positive) thing\b", r"\b(benefit|saving|gain)\b.{0,60}\b(impact|scor\w*|rated|rating)\b.{0,20}\b(1|one|low)\b",
+        r"\b(reduc\w*|avoid\w*|mitigat\w*)\b.{0,30}\b(an? |the )?(opportunit\w*|upside|saving|benefit)\b",
+    ],
     # -- process design (PMO-manager level) -----------------------------------------------------
     T.APPETITE_WITHOUT_TOLERANCE: [
         r"\btolerances?\b.{0,60}\b(missing|none|no|absent|undefined|not (set|defined|stated|given))\b",

@@ -228,7 +228,7 @@ AGAIN = 50  # below this, the same project again (a new register) before moving 
 
 def _practises(s: Scenario, missed: dict[str, int]) -> list[str]:
     """The flaw types this scenario seeds that the learner has missed, most missed first."""
-    seeded = {f.type.value for f in s.flaws}
+    seeded = {f.type.value for f in s.flaws} | {i.flaw.type.value for i in s.pool}  # a seed can pick the pool's
     return sorted((t for t in missed if t in seeded and missed[t] > 0), key=lambda t: (-missed[t], t))
 
 
@@ -258,7 +258,8 @@ def next_step(done: Scenario, percent: int, scenarios: list[Scenario],
                 f"{_why(nxt, missed)} Or replay this one{_new_register(done)}:",
                 [nxt, *same, *(x for x in others if x is not nxt)])
     if percent < AGAIN:
-        again = (" with a new register (the same flaws, shuffled and renumbered)" if done.rows else "")
+        again = ("" if not done.rows else " with a new register (some flaws new, the rows shuffled and renumbered)"
+                 if done.pool else " with a new register (the same flaws, shuffled and renumbered)")
         return (f"Try this project again{again} before moving on, or pick another scenario:", [*same, *others])
     if others and _weight(others[0], missed):
         return (f"Try {others[0].title} next.{_why(others[0], missed)} Or another scenario, or the same one"

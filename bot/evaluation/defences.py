@@ -38,6 +38,11 @@ def defend(s: Scenario, row: Row, t: T, refs: list[str]) -> str:
             else f"{row.id} was closed, and the note says why: {row.actions}" if row.actions.strip()
             else f"{row.id} was closed because it can't happen any more."
         ),
+        T.OPPORTUNITY_SCORED_AS_THREAT: (
+            f"{row.id} is an opportunity, scored on the benefit: {p} x {i}, and we plan to {row.response} it."
+            if row.opportunity
+            else f"{row.id} is a threat, not an opportunity: \"{row.title}\" would hurt us if it happened."
+        ),
         T.NOT_ESCALATED: (
             f"{row.id} scores {row.score}, inside the tolerance of {s.tolerance}, so it stays "
             "with the project."

@@ -46,6 +46,8 @@ GENERIC_EFFECT = re.compile(
 PLACEHOLDER_OWNER = re.compile(r"^(|tbc|tbd|n/?a|none|unknown|pmo|project team|team|all|everyone|various|\?+|-+)$", re.I)
 EMPTY_ACTION = re.compile(r"^(|monitor( closely)?|tbc|tbd|n/?a|none|ongoing|keep an eye( on it)?|watch|review|-+)\.?$", re.I)
 ESCALATED = re.compile(r"escalat|\bboard\b|\bsro\b|sponsor|exception report", re.I)
+# Threat responses; an opportunity given one is being treated as harm.
+THREAT_RESPONSE = re.compile(r"^(avoid|reduce|mitigat\w*|transfer|fallback|contingency)\b", re.I)
 FALLBACK = re.compile(r"contingen|fallback|fall-back|plan b|reserve|budget|workaround", re.I)
 EVIDENCE = re.compile(
     r"because|evidence|confirmed|complete|signed|delivered|passed|no longer|cannot|can't|removed|"
@@ -117,7 +119,10 @@ def lint_rows(rows: list[RegisterRow], today: dt.date, tolerance: int, scheme: S
                     + (f" ('{r.actions}')" if r.actions else ""))
             elif not _dates(r.actions):
                 add(r, T.MISSING_RESPONSE, "actions have no due dates")
-            if r.response == "accept" and product and product >= 10 and not FALLBACK.search(r.actions):
+            if r.opportunity and THREAT_RESPONSE.match(r.response):
+                add(r, T.OPPORTUNITY_SCORED_AS_THREAT, f"an opportunity given a threat response ('{r.response}'): "
+                    "an upside is exploited, enhanced or shared, and its impact is the benefit")
+            elif r.response == "accept" and product and product >= 10 and not FALLBACK.search(r.actions):
                 add(r, T.STRATEGY_MISMATCH, f"accepted at a score of {product} with no contingency or fallback")
             if r.last_reviewed and (today - r.last_reviewed).days > STALE_DAYS:
                 add(r, T.STALE_REVIEW, f"last reviewed {r.last_reviewed.isoformat()}, "
@@ -180,6 +185,8 @@ CHALLENGES = {
     T.NOT_ESCALATED: "{rid} scores {product}, above the tolerance of {tolerance}. Has it gone to the board, and when?",
     T.CLOSED_WITHOUT_REASON: "What tells us {rid} can't happen any more? Where is the evidence for closing it?",
     T.DUPLICATE: "Aren't {rid} and {other} the same risk? Which one do we keep, and who owns it?",
+    T.OPPORTUNITY_SCORED_AS_THREAT: "{rid} is an opportunity: why are we reducing it? Who will exploit it, "
+    "and how big is the benefit?",
 }
 
 

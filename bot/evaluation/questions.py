@@ -44,7 +44,8 @@ def _aspect_answer(row: Row, aspect: str) -> str:
 
 _WHY = re.compile(r"\b(why|how come|what makes|is (that|it|this) right|justif|reasoning|basis)\b")
 _TYPES_OF = {
-    "owner": (T.WRONG_OWNER,), "score": (T.UNDERRATED, T.SCORE_MISMATCH, T.NOT_ESCALATED),
+    "owner": (T.WRONG_OWNER,),
+    "score": (T.UNDERRATED, T.SCORE_MISMATCH, T.NOT_ESCALATED, T.OPPORTUNITY_SCORED_AS_THREAT),
     "actions": (T.MISSING_RESPONSE, T.STRATEGY_MISMATCH), "review": (T.STALE_REVIEW,),
     "status": (T.CLOSED_WITHOUT_REASON,),
 }
@@ -86,7 +87,7 @@ def best_fact(s: Scenario, low: str, at_least: int = 1) -> str | None:
 _ASPECT_OF = {
     T.WRONG_OWNER: "owner", T.SCORE_MISMATCH: "score", T.UNDERRATED: "score",
     T.NOT_ESCALATED: "score", T.MISSING_RESPONSE: "actions", T.STRATEGY_MISMATCH: "actions",
-    T.STALE_REVIEW: "review", T.CLOSED_WITHOUT_REASON: "status",
+    T.STALE_REVIEW: "review", T.CLOSED_WITHOUT_REASON: "status", T.OPPORTUNITY_SCORED_AS_THREAT: "score",
 }
 
 

@@ -29,9 +29,9 @@ def finding_key(f: Finding) -> str:
     return ":".join(x for x in (f.type, f.risk_id, f.other_risk_id) if x)
 
 
-def review(rows: list[RegisterRow], today: dt.date, tolerance: int) -> list[dict]:
+def review(rows: list[RegisterRow], today: dt.date, tolerance: int, scheme: Scheme | None = None) -> list[dict]:
     """The findings a trainer reviews before publishing, each with its key."""
-    return [f.as_dict() | {"key": finding_key(f)} for f in lint_rows(rows, today, tolerance) if f.risk_id]
+    return [f.as_dict() | {"key": finding_key(f)} for f in lint_rows(rows, today, tolerance, scheme) if f.risk_id]
 
 
 class NotPlayable(ValueError):
@@ -119,6 +119,9 @@ def _fix(t: T, row: dict, other: dict | None, tolerance: int) -> dict:
                          "higher", "score"]],
                        f"Re-rate it on the facts: a higher probability or impact than {p} x {i}, with the "
                        "evidence for the new rating noted on the row."),
+        T.OPPORTUNITY_SCORED_AS_THREAT: ([["exploit", "enhance", "pursue", "share", "benefit", "upside", "opportunit"]],
+                                         "Treat it as the opportunity it is: score the impact as the size of the "
+                                         "benefit, and exploit or enhance it with an owner who can make it happen and a date."),
         T.DUPLICATE: ([["merge", "combine", "consolidat", "one row", "delete", "remove", "single"]],
                       f"Merge {rid} and {other['id'] if other else 'its twin'} into one risk with one owner, "
                       "one score and one set of actions."),
@@ -166,6 +169,9 @@ def _words(t: T, row: dict, other: dict | None, tolerance: int) -> tuple[str, st
         T.UNDERRATED: (f"Hmm. Maybe {score} is optimistic for {title}, now you put it like that. What would "
                        "you rate it?", f"Why do you think {rid} is rated too low?",
                        ["underrat", "too low", "optimistic", "higher", "probability", "impact", "likely"]),
+        T.OPPORTUNITY_SCORED_AS_THREAT: (f"...Fair point. {title} is an upside, and I've handled it like a threat. "
+                                         "How would you treat it?", f"What's wrong with how {rid} is handled?",
+                                         ["opportunit", "upside", "benefit", "exploit", "enhance", "threat"]),
         T.DUPLICATE: (f"...You're right, {rid} and {other['id'] if other else 'the other one'} are the same "
                       "thing said twice. How would you tidy that up?", f"Which row do you think {rid} repeats?",
                       ["duplicate", "same", "twice", "repeat", "double", "overlap", "merge"]),
@@ -274,7 +280,7 @@ def _field(t: T) -> str:
             T.STALE_REVIEW: "review date", T.NOT_ESCALATED: "score and tolerance", T.DUPLICATE: "titles",
             T.CLOSED_WITHOUT_REASON: "status", T.STRATEGY_MISMATCH: "response",
             T.VAGUE_DESCRIPTION: "description", T.NOT_A_RISK: "description",
-            T.UNDERRATED: "probability and impact"}.get(t, "details")
+            T.UNDERRATED: "probability and impact", T.OPPORTUNITY_SCORED_AS_THREAT: "response"}.get(t, "details")
 
 
 def _placeholder(owner: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel, Field, root_validator, validator
 
@@ -25,6 +25,8 @@ LEVELS = ("foundation", "practitioner", "advanced", "manager")  # easiest first
 ARTEFACTS = ("register", "policy")
 LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 STRATEGIES = ("avoid", "reduce", "fallback", "transfer", "share", "accept", "none")
+# An opportunity (a positive risk) is exploited, enhanced, shared or accepted.
+OPPORTUNITY_STRATEGIES = ("exploit", "enhance", "share", "accept", "none")
 
 
 class Strict(BaseModel):
@@ -100,6 +102,7 @@ class Row(Strict):
         {}, description="what the PM says when this row is wrongly challenged for a flaw type"
     )
     project: Optional[str] = Field(None, description="the project a portfolio register's row comes from")
+    opportunity: bool = Field(False, description="a positive risk: its impact is the benefit if it happens")
 
     @validator("id")
     def _risk_id(cls, v: str) -> str:
@@ -115,13 +118,14 @@ class Row(Strict):
 
     @validator("response")
     def _response(cls, v: str) -> str:
-        if v not in STRATEGIES:
-            raise ValueError(f"must be one of {', '.join(STRATEGIES)}")
+        if v not in STRATEGIES + OPPORTUNITY_STRATEGIES:
+            raise ValueError(f"must be one of {', '.join(dict.fromkeys(STRATEGIES + OPPORTUNITY_STRATEGIES))}")
         return v
 
     def public(self) -> dict:
         """The contract's Row: what the learner sees."""
-        d = self.dict(exclude={"aliases", "defences"} | ({"project"} if self.project is None else set()))
+        hidden = {"aliases", "defences"} | ({"project"} if self.project is None else set())
+        d = self.dict(exclude=hidden | ({"opportunity"} if not self.opportunity else set()))
         d["last_reviewed"] = self.last_reviewed.isoformat()
         return d
 
@@ -266,6 +270,76 @@ class Flaw(Strict):
         return d
 
 
+class Injection(Strict):
+    """A flaw a seed may inject into the sound register the file declares (a flaw pool), so a replay
+    is a new exercise and not a reshuffle. The file's row is the sound version, with a defence for
+    this flaw type; injecting the flaw changes that row's fields, adds the duplicate's twin row, or
+    drops the row whose absence is the missing risk."""
+
+    flaw: Flaw
+    change: Dict[str, Any] = Field({}, description="fields of the flaw's row as injected")
+    add: Optional[Row] = Field(None, description="a duplicate's twin, with id = the flaw's other_risk_id")
+    remove: Optional[str] = Field(None, description="a missing risk: the row dropped from the register")
+
+    @root_validator(skip_on_failure=True)
+    def _one_way(cls, values: dict) -> dict:
+        flaw, change, add, remove = values["flaw"], values["change"], values["add"], values["remove"]
+        if flaw.clause_id:
+            raise ValueError("only register rows have a flaw pool")
+        if flaw.type == FlawType.MISSING_RISK:
+            if not remove or change or add:
+                raise ValueError("a missing_risk injection removes one row (remove: R7) and nothing else")
+        elif flaw.type == FlawType.DUPLICATE:
+            if not add or remove or add.id != flaw.other_risk_id:
+                raise ValueError("a duplicate injection adds its twin row, with id = the flaw's other_risk_id")
+        else:
+            if not change or add or remove:
+                raise ValueError("an injection changes fields of the flaw's row (change: {owner: ...})")
+            unknown = set(change) - set(Row.__fields__) - {"register"}
+            if unknown or "id" in change:
+                raise ValueError(f"change names fields a row doesn't have: {', '.join(sorted(unknown or {'id'}))}")
+        return values
+
+
+def _row_counts(base: int, pool: List[Injection], picks: int) -> tuple[int, int]:
+    """The fewest and most rows a seed's register can have: twins add a row, missing risks drop one."""
+    adds = sum(1 for i in pool if i.add)
+    drops = sum(1 for i in pool if i.remove)
+    others = len(pool) - adds - drops
+    fewest = base - min(picks, drops) + max(0, picks - drops - others)
+    most = base + min(picks, adds) - max(0, picks - adds - others)
+    return fewest, most
+
+
+def _check_pool(rows: List[Row], flaws: List[Flaw], pool: List[Injection]) -> None:
+    """Injections must compose: any subset a seed picks gives a consistent register."""
+    by_id = {r.id: r for r in rows}
+    changed: dict[tuple[str, str], str] = {}
+    dropped = {i.remove: i.flaw.id for i in pool if i.remove}
+    for i in pool:
+        f = i.flaw
+        if i.remove and i.remove not in by_id:
+            raise ValueError(f"pool: {f.id} removes {i.remove}, which is not in the register")
+        if i.add and i.add.id in by_id:
+            raise ValueError(f"pool: {f.id} adds {i.add.id}, which the register already has")
+        if i.change:
+            row = by_id.get(f.risk_id or "")
+            if row is None:
+                raise ValueError(f"pool: {f.id} changes {f.risk_id}, which is not in the register")
+            if f.type not in row.defences:
+                # When this flaw is not injected the row is sound, and the PM defends it.
+                raise ValueError(f"pool: {row.id} needs a defence for {f.type.value}: it is sound when {f.id} is not injected")
+            for field in i.change:
+                if (row.id, field) in changed:
+                    raise ValueError(f"pool: {f.id} and {changed[row.id, field]} both change {row.id}'s {field}")
+                changed[row.id, field] = f.id
+            Row.parse_obj({**row.dict(), **i.change})  # the injected row must still be a valid row
+    for f in flaws + [i.flaw for i in pool]:
+        for ref in (f.risk_id, f.other_risk_id, *f.also_on):
+            if ref in dropped and dropped[ref] != f.id:
+                raise ValueError(f"pool: {f.id} names {ref}, which {dropped[ref]} may remove")
+
+
 class Scenario(Strict):
     id: str
     title: str
@@ -280,7 +354,9 @@ class Scenario(Strict):
     # "register" would shadow a pydantic method, so the field is `rows` and the file key "register".
     rows: List[Row] = Field([], alias="register", max_items=16)
     clauses: List[Clause] = Field([], max_items=16)
-    flaws: List[Flaw] = Field(..., min_items=3)
+    flaws: List[Flaw] = Field(..., min_items=1, description="seeded at every seed")
+    pool: List[Injection] = Field([], description="flaws a seed may inject besides `flaws`")
+    pool_picks: int = Field(0, ge=0, description="how many pool flaws each seed injects")
 
     @validator("id")
     def _id(cls, v: str) -> str:
@@ -303,8 +379,11 @@ class Scenario(Strict):
     @root_validator(skip_on_failure=True)
     def _references(cls, values: dict) -> dict:
         artefact, rows, clauses = values["artefact"], values["rows"], values["clauses"]
-        if artefact == "register" and not 8 <= len(rows) <= (16 if values["level"] == "manager" else 12):
-            raise ValueError("register: a register scenario has 8-12 rows (up to 16 at manager level)")
+        pool, picks = values["pool"], values["pool_picks"]
+        fewest, most = _row_counts(len(rows), pool, picks)
+        if artefact == "register" and not (8 <= fewest and most <= (16 if values["level"] == "manager" else 12)):
+            raise ValueError("register: a register scenario has 8-12 rows (up to 16 at manager level), "
+                             "whichever flaws a seed injects")
         if artefact == "policy" and not 12 <= len(clauses) <= 16:
             raise ValueError("clauses: a draft policy has 12-16 clauses")
         if artefact == "register" and clauses:
@@ -316,12 +395,18 @@ class Scenario(Strict):
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
             raise ValueError(f"register: risk ids repeated: {', '.join(sorted(dupes))}")
-        flaw_ids = [f.id for f in values["flaws"]]
+        flaw_ids = [f.id for f in values["flaws"]] + [i.flaw.id for i in pool]
         if len(set(flaw_ids)) != len(flaw_ids):
-            raise ValueError("flaws: flaw ids must be unique")
-        for f in values["flaws"]:
+            raise ValueError("flaws: flaw ids must be unique (the pool's too)")
+        if len(values["flaws"]) + picks < 3:
+            raise ValueError("flaws: a session needs at least 3 flaws (the seeded ones and the pool's picks)")
+        if picks > len(pool):
+            raise ValueError(f"pool_picks: {picks} picks from a pool of {len(pool)}")
+        _check_pool(rows, values["flaws"], pool)
+        twins = {i.add.id for i in pool if i.add}
+        for f in values["flaws"] + [i.flaw for i in pool]:
             for ref in (f.risk_id, f.other_risk_id, *f.also_on):
-                if ref and ref not in ids:
+                if ref and ref not in ids and ref not in twins:
                     raise ValueError(f"flaws: {f.id} names {ref}, which is not in the register")
             if f.clause_id and f.clause_id not in clause_ids:
                 raise ValueError(f"flaws: {f.id} names {f.clause_id}, which is not a clause of the policy")

@@ -26,6 +26,8 @@ FIELDS = {
     "actions": ["actions", "action", "mitigation", "mitigating actions", "response actions",
                 "action plan", "mitigations", "actions and actionees"],
     "status": ["status", "state"],
+    "nature": ["threat/opportunity", "threat or opportunity", "threat / opportunity", "t/o", "risk type",
+               "nature", "threat opportunity", "upside/downside"],
     "last_reviewed": ["last reviewed", "review date", "last review", "reviewed", "last updated",
                       "date reviewed", "last review date"],
 }
@@ -59,6 +61,12 @@ class RegisterRow:
     actions: str = ""
     status: str = "open"
     last_reviewed: dt.date | None = None
+    nature: str = ""
+
+    @property
+    def opportunity(self) -> bool:
+        """A positive risk, as registers mark it: a threat/opportunity column, the category, or the title."""
+        return "opportun" in f"{self.nature} {self.category}".lower() or self.title.lower().startswith("opportunity")
 
 
 def _norm(header: object) -> str:
@@ -211,6 +219,7 @@ def parse_register(name: str, data: bytes, scales: tuple[int, int] = (5, 5)) -> 
                 actions=text("actions"),
                 status=(text("status") or "open").lower(),
                 last_reviewed=parse_date(cell("last_reviewed")),
+                nature=text("nature"),
             )
         except ValueError as e:
             problems.append(f"row {n}: {e}")

@@ -1,8 +1,11 @@
 """Deterministic variants: the same scenario and seed always give the same register.
 
-A variant shuffles the register's row order and renumbers the rows R1..Rn, so a learner who
-replays a scenario cannot rely on remembering "R4 was the bad owner". Seed 0 is the register as
-written in the file. Text that names a risk uses `{R3}` placeholders, rendered here.
+A scenario with a flaw pool first injects the seed's pick of pool flaws into its sound register
+(a row's owner swapped, its review aged, a twin row added, a row dropped as the missing risk), so
+a replay is a new exercise; then every variant shuffles the row order and renumbers the rows
+R1..Rn, so a learner cannot rely on remembering "R4 was the bad owner". Seed 0 is the register as
+written in the file, with the pool's first picks. Text that names a risk uses `{R3}`
+placeholders, rendered here.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import re
 from typing import Any
 
 from bot.scenarios.loader import get_scenario
-from bot.scenarios.model import Scenario
+from bot.scenarios.model import Injection, Row, Scenario
 
 PLACEHOLDER = re.compile(r"\{(R\d{1,2})\}")
 
@@ -27,7 +30,57 @@ def _render(value: Any, ids: dict[str, str]) -> Any:
     return value
 
 
+def picks(scenario: Scenario, seed: int) -> list[Injection]:
+    """The pool flaws a seed injects: the first ones written for seed 0, a seeded sample otherwise."""
+    if not seed:
+        return list(scenario.pool[: scenario.pool_picks])
+    chosen = random.Random(f"{scenario.id}:pool:{seed}").sample(range(len(scenario.pool)), scenario.pool_picks)
+    return [scenario.pool[i] for i in sorted(chosen)]
+
+
+def seeded_types(scenario: Scenario, seed: int) -> set[str]:
+    """The flaw types a session of this scenario and seed holds."""
+    return {f.type.value for f in scenario.flaws} | {i.flaw.type.value for i in picks(scenario, seed)}
+
+
+def seed_for(scenario: Scenario, missed: dict[str, int], tries: int = 400) -> int | None:
+    """A seed whose injected flaws practise what the learner has missed most (None when the pool
+    cannot make a difference). Among equally good seeds one is drawn at random, so a learner who
+    keeps missing the same type still meets new registers."""
+    if not scenario.pool or not any(missed.values()):
+        return None
+    weight = {n: sum(missed.get(t, 0) for t in seeded_types(scenario, n)) for n in range(1, tries + 1)}
+    best = max(weight.values())
+    if best == min(weight.values()):
+        return None
+    return random.SystemRandom().choice([n for n, w in weight.items() if w == best])
+
+
+def _inject(scenario: Scenario, seed: int) -> Scenario:
+    if not scenario.pool:
+        return scenario
+    chosen = picks(scenario, seed)
+    rows = []
+    for row in scenario.rows:
+        if any(i.remove == row.id for i in chosen):
+            continue
+        rows.append(Row.parse_obj({**row.dict(), **_merged(chosen, row.id)}))
+    rows += [i.add for i in chosen if i.add]
+    return scenario.copy(update={
+        "rows": rows, "flaws": scenario.flaws + [i.flaw for i in chosen], "pool": [], "pool_picks": 0,
+    })
+
+
+def _merged(chosen: list[Injection], risk_id: str) -> dict:
+    merged: dict = {}
+    for i in chosen:
+        if i.change and i.flaw.risk_id == risk_id:
+            merged.update(i.change)
+    return merged
+
+
 def make_variant(scenario: Scenario, seed: int) -> Scenario:
+    scenario = _inject(scenario, seed)
     rows = list(scenario.rows)
     if seed:
         random.Random(f"{scenario.id}:{seed}").shuffle(rows)

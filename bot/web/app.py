@@ -162,6 +162,10 @@ async def import_scenario(request: web.Request) -> web.Response:
     if isinstance(judging, web.Response):
         return judging
     tolerance, today = judging
+    try:  # the organisation's scoring scheme (YAML, as for `lint --scheme`), optional
+        scheme = parse_scheme(q["scheme"][:20_000], "the scoring scheme") if q.get("scheme", "").strip() else None
+    except SchemeError as e:
+        return _error(400, str(e))
     data = await request.read()
     if not data:
         return _error(400, "the request body is empty: send the register file itself")
@@ -172,8 +176,8 @@ async def import_scenario(request: web.Request) -> web.Response:
     tutor = Tutor(request.app[STORE])
     try:
         if q.get("preview") in ("1", "true"):
-            return _json(await asyncio.to_thread(tutor.review_register, name, data, today, tolerance))
-        sid = await asyncio.to_thread(tutor.import_register, name, data, title, today, tolerance, **reviewed)
+            return _json(await asyncio.to_thread(tutor.review_register, name, data, today, tolerance, scheme))
+        sid = await asyncio.to_thread(tutor.import_register, name, data, title, today, tolerance, scheme, **reviewed)
     except (RegisterError, NotPlayable) as e:
         return _error(400, f"cannot make an exercise from this register: {e}")
     return _json({"id": sid}, 201)

@@ -47,7 +47,8 @@ def flaw(s: Scenario, t: T):
 
 # -- taxonomy and content ------------------------------------------------------------------------
 def test_one_taxonomy_holds_both_families():
-    assert len(REGISTER_TYPES) == len(PROCESS_TYPES) == 12
+    # the contract's twelve register types, and the opportunity type issue 12 added
+    assert len(REGISTER_TYPES) == 13 and len(PROCESS_TYPES) == 12
     assert {t.value for t in PROCESS_TYPES} == {
         "appetite_without_tolerance", "escalation_gap", "ownership_unclear", "pmo_conflict",
         "scoring_inconsistent", "uniform_review_cadence", "threats_only", "template_gaps",

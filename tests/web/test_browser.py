@@ -337,15 +337,30 @@ def test_a_trainer_publishes_their_own_register_after_reviewing_it(browser, stac
     page.get_by_label("Register (CSV or Excel)").set_input_files(str(path))
     page.get_by_label("Title").fill("Card payments platform")
     page.get_by_label("Judge review dates by").fill("2026-11-02")
+    scheme = tmp_path / "scheme.yml"
+    scheme.write_text("name: Card payments 5 x 5\nprobability: 5\nimpact: 5\ntolerance: 15\n"
+                      "escalation: Payments steering group within two working days\n")
+    page.get_by_label("Your scoring scheme").set_input_files(str(scheme))
     page.get_by_role("button", name="Check the register").click()
     expect(page.get_by_role("heading", name="Review the answer key")).to_be_visible(timeout=WAIT)
-    expect(page.get_by_role("status").first).to_contain_text("3 findings")
+    expect(page.get_by_role("status").first).to_contain_text("3 findings against Card payments 5 x 5")
     page.get_by_role("checkbox", name="R4 wrong owner").uncheck()
     page.get_by_label("Risks the register is missing").fill("card scheme outage on launch day")
     screenshot(page, "own-register.png", full_page=True)
     page.get_by_role("button", name="Publish to learners").click()
     expect(page.locator("text=Published as own-card-payments-platform-")).to_be_visible(timeout=WAIT)
     [own] = [s for s in stack.api("/api/scenarios").json() if s["title"] == "Card payments platform"]
+
+    # a learner plays it at once in the web chat: the PM presents the team's own rows and concedes
+    lctx, chat, dialogs = open_chat(browser, stack, unique("Priya Nair"))
+    say(chat, f'/start_scenario{{"scenario": "{own["id"]}", "seed": 0}}')
+    expect(chat.get_by_role("log").locator("table")).to_contain_text("Certification step 2 late", timeout=WAIT)
+    say(chat, "R2 is 2 x 3 = 6, but it's scored 8 on the register. Which is right?")
+    expect(chat.get_by_role("log").locator("article.pm").last).to_contain_text("2 x 3 is 6", timeout=WAIT)
+    screenshot(chat, "own-register-played.png")
+    assert dialogs == []
+    lctx.close()
+
     page.get_by_role("button", name="Delete Card payments platform").click()
     expect(page.get_by_role("button", name="Delete Card payments platform")).to_have_count(0, timeout=WAIT)
     assert own["id"] not in {s["id"] for s in stack.api("/api/scenarios").json()}

@@ -132,3 +132,41 @@ async def test_an_unreadable_import_is_left_off_the_menu_not_fatal(client, store
     r = await client.get("/api/scenarios", headers=auth())
     assert r.status == 200 and "riverside-wms" in {s["id"] for s in await r.json()}
     assert "own-broken-0000" not in library()
+
+
+SCHEME_4X4 = """
+name: Harbour Bank 4 x 4
+probability: 4
+impact: 4
+tolerance: 8
+tolerances:
+  Supplier: 5
+escalation: Change board within three working days
+"""
+
+
+async def test_an_import_is_judged_against_the_organisations_own_scheme(client):
+    """A 4 x 4 scheme with a supplier tolerance of 5: a 2 x 3 supplier risk is above it, so every
+    row is 'not escalated'; the preview and the published exercise say which scheme judged them."""
+    from urllib.parse import quote
+
+    headers = {**auth(), "Content-Type": "text/csv"}
+    q = f"today=2026-11-02&scheme={quote(SCHEME_4X4)}"
+    r = await client.post(f"/api/scenarios/import?{q}&preview=1", data=as_csv(rows()), headers=headers)
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    assert "Harbour Bank 4 x 4" in body["scheme"]
+    assert {f["key"] for f in body["findings"] if f["type"] == "not_escalated"} >= {f"not_escalated:R{n}" for n in (1, 3, 5)}
+    r = await client.post(f"/api/scenarios/import?title=Scheme&{q}", data=as_csv(rows()), headers=headers)
+    assert r.status == 201, await r.text()
+    s = library()[(await r.json())["id"]]
+    assert s.escalation_route == "Change board within three working days"
+    assert any(f.type.value == "not_escalated" for f in s.flaws)
+    # a bad scheme is refused with the reason, nothing saved
+    before = set(library())
+    r = await client.post(f"/api/scenarios/import?scheme={quote('probability: 7')}", data=as_csv(rows()), headers=headers)
+    assert r.status == 400 and "scheme" in (await r.json())["error"].lower()
+    r = await client.post(f"/api/scenarios/import?scheme={quote(SCHEME_4X4.replace('4 x 4', '1-10').replace('probability: 4', 'probability: 10'))}",
+                          data=as_csv(rows()), headers=headers)
+    assert r.status == 400 and "scale" in (await r.json())["error"]
+    assert set(library()) == before

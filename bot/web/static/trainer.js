@@ -113,8 +113,12 @@
     const title = el("input", { type: "text", id: "reg-title", maxlength: "120", placeholder: "e.g. Card payments platform" });
     const today = el("input", { type: "date", id: "reg-today", value: new Date().toISOString().slice(0, 10) });
     const tolerance = el("input", { type: "number", id: "reg-tolerance", min: "1", max: "25", value: "15" });
+    const schemeFile = el("input", { type: "file", id: "reg-scheme", accept: ".yml,.yaml,.txt" });
+    let scheme = "";  // the organisation's scoring scheme (YAML), read when chosen
+    schemeFile.addEventListener("change", async () => { scheme = schemeFile.files.length ? await schemeFile.files[0].text() : ""; });
     const params = (extra) => {
       const q = new URLSearchParams({ title: title.value.trim(), today: today.value, tolerance: tolerance.value });
+      if (scheme.trim()) q.append("scheme", scheme);
       for (const [k, v] of extra || []) q.append(k, v);
       return q.toString();
     };
@@ -124,13 +128,14 @@
       status.textContent = "Reading the register…";
       let data;
       try { data = await upload(file.files[0], params([["preview", "1"]])); } catch (err) { status.textContent = err.message; review.replaceChildren(); return; }
-      status.textContent = `${data.rows.length} rows read; ${data.findings.length} findings. Untick any that are not flaws, add what the linter can't see, then publish.`;
+      status.textContent = `${data.rows.length} rows read; ${data.findings.length} findings against ${data.scheme}. Untick any that are not flaws, add what the linter can't see, then publish.`;
       drawReview(data);
     } },
       el("h2", { text: "Make an exercise from your own register" }),
       el("p", { class: "msgline", text: "Your learners challenge your own rows: the PM presents them as you keep them, concedes the flawed ones and defends the rest." }),
       el("label", {}, "Register (CSV or Excel)", file), el("label", {}, "Title", title),
       el("label", {}, "Judge review dates by", today), el("label", {}, "Tolerance (scores above it go to the board)", tolerance),
+      el("label", {}, "Your scoring scheme (optional YAML: scales, RAG bands, tolerances by category, escalation route)", schemeFile),
       el("button", { class: "btn", type: "submit", text: "Check the register" }), status);
 
     function drawReview(data) {
