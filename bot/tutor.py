@@ -76,6 +76,9 @@ def name_pm(replies: list[Reply], s: Scenario) -> list[Reply]:
     return replies
 
 
+MAX_SEED = 2**31 - 1  # a seed is stored in an integer column and shown to trainers
+
+
 class Tutor:
     def __init__(self, store: ProgressStore | None = None):
         self.store = store or ProgressStore()
@@ -141,6 +144,9 @@ class Tutor:
                 tutor(f"There's no scenario called '{scenario_id[:60]}'. Pick one of these:"),
                 self.menu(),
             ]
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            return [tutor(f"The seed must be a whole number from 0 to {MAX_SEED}, not {str(seed)[:24]}. "
+                          "Leave it out for a random register.")]
         seed = seed if seed is not None else random_seed()
         s = variant(scenario_id, seed)
         replies = [

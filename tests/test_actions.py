@@ -109,6 +109,22 @@ async def test_bad_seed_gets_a_clear_reply():
     assert "seed must be a whole number" in messages[0]["text"]
 
 
+@pytest.mark.parametrize("seed", [1e40, -1, -10**30, 2**31])
+async def test_an_out_of_range_seed_is_refused_and_a_good_start_still_works(seed):
+    """A seed too big for the store (or negative) gets the allowed range, and nothing breaks: the
+    same learner's next start works."""
+    messages, _ = await run(
+        actions.ActionStartScenario(),
+        tracker("start", "start_scenario", 1.0, [{"entity": "scenario", "value": "riverside-wms"}, {"entity": "seed", "value": seed}]),
+    )
+    assert "from 0 to 2147483647" in messages[0]["text"] and len(messages) == 1
+    messages, _ = await run(
+        actions.ActionStartScenario(),
+        tracker("start", "start_scenario", 1.0, [{"entity": "scenario", "value": "riverside-wms"}, {"entity": "seed", "value": 2**31 - 1}]),
+    )
+    assert "Scenario:" in messages[0]["text"]
+
+
 async def test_challenge_before_any_scenario_offers_the_menu():
     """Challenging before a role-play started says so and offers the scenarios."""
     messages, _ = await run(actions.ActionPmRespond(), tracker("R3's owner is wrong", "challenge_wrong_owner", sender="new"))

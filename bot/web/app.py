@@ -209,11 +209,19 @@ async def learner_sessions(request: web.Request) -> web.Response:
         return _json([reports.session_summary(s) for s in sessions])
 
 
-def _session(request: web.Request, db) -> Session:
+def _row_id(text: str) -> int | None:
+    """A database id from a URL, or None: ids are positive and fit a 64-bit integer column."""
     try:
-        session_id = int(request.match_info["session_id"])
+        value = int(text)
     except ValueError:
-        raise web.HTTPNotFound(reason="no such session") from None
+        return None
+    return value if 0 < value < 2**63 else None
+
+
+def _session(request: web.Request, db) -> Session:
+    session_id = _row_id(request.match_info["session_id"])
+    if session_id is None:
+        raise web.HTTPNotFound(reason="no such session")
     session = db.get(Session, session_id)
     if session is None:
         raise web.HTTPNotFound(reason="no such session")
@@ -315,9 +323,8 @@ async def override(request: web.Request) -> web.Response:
         return _error(400, "a comment is required: say why the verdict changes")
     trainer = learner.clean_name(body.get("trainer")) or "trainer"
     flaw_id = str(body["flaw_id"]) if body.get("flaw_id") else None
-    try:
-        challenge_id = int(request.match_info["challenge_id"])
-    except ValueError:
+    challenge_id = _row_id(request.match_info["challenge_id"])
+    if challenge_id is None:
         return _error(404, "no such challenge")
     with store.transaction() as db:
         challenge = db.get(Challenge, challenge_id)

@@ -292,6 +292,15 @@ async def test_override_is_validated(client, store):
     assert (await client.post("/api/challenges/2/override", headers=auth(), data="nope")).status == 400
 
 
+@pytest.mark.parametrize("bad", [str(2**63), str(10**40), "-1", "0", "1e5", "%2E%2E%2Fetc"])
+async def test_ids_no_row_can_have_are_404_never_500(client, store, bad):
+    play(store, ANA)
+    for path in (f"/api/sessions/{bad}", f"/api/sessions/{bad}/transcript", f"/api/sessions/{bad}/review"):
+        assert (await client.get(path, headers=auth())).status == 404, path
+    r = await client.post(f"/api/challenges/{bad}/override", headers=auth(), json={"verdict": "hit", "comment": "x"})
+    assert r.status == 404
+
+
 async def test_exports_are_csv_with_formulas_neutralised_and_printable_html_escaped(client, store):
     play(store, ANA)
     await client.post("/chat/name", headers=post_json(ANA), json={"name": "<script>alert(1)</script>"})
