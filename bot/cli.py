@@ -113,7 +113,7 @@ def _lint(args) -> int:
 
 def _schema(args) -> int:
     """The scenario file's JSON Schema, from the pydantic model: editors use it for completion."""
-    from bot.scenarios.model import LEVELS, RISK_ID, SCENARIO_ID, STRATEGIES, Scenario
+    from bot.scenarios.model import LEVELS, RESPONSES, RISK_ID, SCENARIO_ID, Scenario
 
     schema = Scenario.schema(by_alias=True)
     schema["title"] = "PMO Challenge Tutor scenario"
@@ -122,7 +122,7 @@ def _schema(args) -> int:
     schema["properties"]["level"]["enum"] = list(LEVELS)
     row = schema["definitions"]["Row"]["properties"]
     row["id"]["pattern"] = RISK_ID.pattern
-    row["response"]["enum"] = list(STRATEGIES)
+    row["response"]["enum"] = list(RESPONSES)
     row["status"]["enum"] = ["open", "closed"]
     print(json.dumps(schema, indent=2, default=str))
     return 0

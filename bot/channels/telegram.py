@@ -147,11 +147,13 @@ class RasaClient:
     def __init__(self, url: str, timeout: float):
         self.endpoint = f"{url.rstrip('/')}/webhooks/rest/webhook"
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=5)
+        token = os.environ.get("RASA_REST_TOKEN")  # Rasa's REST channel asks for it when set
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http: aiohttp.ClientSession | None = None
 
     async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=self.timeout)
+            self._http = aiohttp.ClientSession(timeout=self.timeout, headers=self.headers)
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             async with self._http.post(self.endpoint, json=body) as r:

@@ -58,6 +58,7 @@ _CUES: dict[T, list[str]] = {
         r"more likely than", r"higher than (a|\d)",
         r"(probability|likelihood|impact) (should|ought to|must) be", r"\bdefensible\b", r"wishful",
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
+        r"\b(is|as|at) (a |an )?[1-5]( out of (5|five))? (really |actually |still )?(right|fair|realistic|credible|justified|defensible)\b",
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
         r"\bat least (a )?\d\b",

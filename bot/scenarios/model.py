@@ -27,6 +27,7 @@ LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 STRATEGIES = ("avoid", "reduce", "fallback", "transfer", "share", "accept", "none")
 # An opportunity (a positive risk) is exploited, enhanced, shared or accepted.
 OPPORTUNITY_STRATEGIES = ("exploit", "enhance", "share", "accept", "none")
+RESPONSES = tuple(dict.fromkeys(STRATEGIES + OPPORTUNITY_STRATEGIES))
 
 
 class Strict(BaseModel):
@@ -91,7 +92,7 @@ class Row(Strict):
     impact: int = Field(..., ge=1, le=5)
     score: int = Field(..., ge=0, le=25)
     owner: str
-    response: str = Field(..., description="strategy: " + ", ".join(STRATEGIES))
+    response: str = Field(..., description="strategy: " + ", ".join(RESPONSES))
     actions: str
     status: str
     last_reviewed: dt.date
@@ -118,8 +119,8 @@ class Row(Strict):
 
     @validator("response")
     def _response(cls, v: str) -> str:
-        if v not in STRATEGIES + OPPORTUNITY_STRATEGIES:
-            raise ValueError(f"must be one of {', '.join(dict.fromkeys(STRATEGIES + OPPORTUNITY_STRATEGIES))}")
+        if v not in RESPONSES:
+            raise ValueError(f"must be one of {', '.join(RESPONSES)}")
         return v
 
     def public(self) -> dict:

@@ -56,7 +56,8 @@ def seed_for(scenario: Scenario, missed: dict[str, int], tries: int = 400) -> in
     return random.SystemRandom().choice([n for n, w in weight.items() if w == best])
 
 
-def _inject(scenario: Scenario, seed: int) -> Scenario:
+def inject(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario as a seed plays it before renumbering: the pool's picks injected, rows in file order."""
     if not scenario.pool:
         return scenario
     chosen = picks(scenario, seed)
@@ -79,11 +80,25 @@ def _merged(chosen: list[Injection], risk_id: str) -> dict:
     return merged
 
 
-def make_variant(scenario: Scenario, seed: int) -> Scenario:
-    scenario = _inject(scenario, seed)
+def _order(scenario: Scenario, seed: int) -> list[Row]:
     rows = list(scenario.rows)
     if seed:
         random.Random(f"{scenario.id}:{seed}").shuffle(rows)
+    return rows
+
+
+def renumbering(scenario: Scenario, seed: int) -> dict[str, str]:
+    """The file's row ids -> the ids a seed's register shows (rows a seed drops are absent)."""
+    return {row.id: f"R{n}" for n, row in enumerate(_order(inject(scenario, seed), seed), start=1)}
+
+
+def render(text: str, ids: dict[str, str]) -> str:
+    return _render(text, ids)
+
+
+def make_variant(scenario: Scenario, seed: int) -> Scenario:
+    scenario = inject(scenario, seed)
+    rows = _order(scenario, seed)
     ids = {row.id: f"R{n}" for n, row in enumerate(rows, start=1)}
     data = _render(scenario.dict(by_alias=True), ids)
     data["register"] = [

@@ -30,6 +30,7 @@ STATIC = Path(__file__).parent / "static"
 STORE = web.AppKey("store", ProgressStore)
 TOKEN = web.AppKey("token", str)
 RASA_URL = web.AppKey("rasa_url", str)
+RASA_TOKEN = web.AppKey("rasa_token", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 OPEN_PATHS = {"/api/health"}
 LEARNER_PATHS = ("/chat/",)
@@ -410,6 +411,7 @@ async def chat_message(request: web.Request) -> web.Response:
         async with request.app[HTTP].post(
             f"{request.app[RASA_URL]}/webhooks/rest/webhook",
             json={"sender": learner_id, "message": text},
+            headers={"Authorization": f"Bearer {request.app[RASA_TOKEN]}"} if request.app[RASA_TOKEN] else None,
             timeout=aiohttp.ClientTimeout(total=90),
         ) as r:
             if r.status != 200:
@@ -509,6 +511,7 @@ def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_
     app[STORE] = store or ProgressStore()
     app[TOKEN] = token if token is not None else os.environ.get("PMO_TUTOR_TRAINER_TOKEN", "")
     app[RASA_URL] = (rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
+    app[RASA_TOKEN] = os.environ.get("RASA_REST_TOKEN", "")  # Rasa's REST channel asks for it when set
     app.cleanup_ctx.append(_open_http)
     r = app.router
     r.add_get("/api/health", health)

@@ -1,6 +1,7 @@
 """A whole role-play through the real stack over the REST channel, read back through the
 trainer API. Messages are what a learner would type; risk ids come from the seeded variant."""
 import pytest
+import requests
 
 from bot.scenarios.loader import DEFAULT_DIR, scenario_files
 from bot.scenarios.variants import variant
@@ -109,10 +110,13 @@ def test_bad_input_gets_a_clear_reply_and_breaks_nothing(stack):
     unknown = joined(stack.say(learner, '/start_scenario{"scenario": "does-not-exist"}'))
     assert "no scenario called 'does-not-exist'" in unknown
     stack.say(learner, '/start_scenario{"scenario": "northgate-epr", "seed": 2}')
-    for message in ["", "   ", "x" * 10_000, "🙂🙂🙂", "R99 is wrong"]:
+    for message in ["", "   ", "x" * 4_000, "🙂🙂🙂", "R99 is wrong"]:
         reply = stack.say(learner, message)
         assert texts(reply), f"no reply to {message[:20]!r}"
         assert "Traceback" not in joined(reply)
+    # Over 4,000 characters the REST channel refuses it (rasa_server/channels.py; more in test_rest_guard.py).
+    huge = requests.post(f"{stack.rasa}/webhooks/rest/webhook", json={"sender": learner, "message": "x" * 10_000}, timeout=60)
+    assert huge.status_code == 413 and "at most 4000" in huge.json()["error"]
     assert "0 of 10 flaws found" in joined(stack.say(learner, "progress"))
     assert stack.api("/api/sessions/999999").status_code == 404
     assert stack.api("/api/sessions/abc").status_code == 404

@@ -11,14 +11,15 @@ from bot.evaluation.evaluator import MAX_FIX_ATTEMPTS, Evaluator, fix_accepted, 
 from bot.evaluation.reading import read
 from bot.evaluation.state import SessionState, Verdict
 from bot.nlp.patterns import NUMBER_WORDS
-from bot.scenarios.loader import get_scenario
+from bot.scenarios.loader import DEFAULT_DIR, get_scenario, scenario_files
 from bot.scenarios.model import Flaw, Row, Scenario
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
+from pooled import every_flaw, seed_with
 
-SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
-                "ashby-waste-change", "calder-flood-scheme")
+SCENARIO_IDS = tuple(sorted(sid for sid in (p.stem for p in scenario_files(DEFAULT_DIR))
+                            if get_scenario(sid).level != "manager"))
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # -- how learners phrase each kind of challenge ------------------------------------------------
@@ -36,6 +37,8 @@ PHRASES: dict[T, str] = {
     T.MISSING_RISK: "We've got nothing on the register about {keyword}.",
     T.CLOSED_WITHOUT_REASON: "Why was {rid} closed? What evidence is there that it can't happen any more?",
     T.NOT_ESCALATED: "{Rid} scores {score}, above the tolerance of {tol}. Has it been escalated to the board?",
+    T.OPPORTUNITY_SCORED_AS_THREAT: "{Rid} is an upside for us, yet it's scored and handled like a threat. "
+    "Shouldn't its impact be the size of the benefit?",
 }
 
 # The right flaw type, but no risk named.
@@ -52,6 +55,7 @@ TYPE_ONLY: dict[T, str] = {
     T.MISSING_RISK: "I think you've missed a risk that's in the brief.",
     T.CLOSED_WITHOUT_REASON: "Why have some rows been closed? What evidence is there?",
     T.NOT_ESCALATED: "Has everything above tolerance been escalated?",
+    T.OPPORTUNITY_SCORED_AS_THREAT: "One of the opportunities looks as if it's been scored like a threat.",
 }
 
 
@@ -85,17 +89,18 @@ def pm_text(outcome) -> str:
 
 
 def flaw_params():
+    # a pool flaw is judged at the first seed from 0 (the file's order) and from 7 that injects it
     return [
-        pytest.param((sid, f.id, seed), id=f"{sid}-{f.id}-{f.type.value}-seed{seed}")
+        pytest.param((sid, f.id, n), id=f"{sid}-{f.id}-{f.type.value}-seed{n}")
         for sid in SCENARIO_IDS
-        for f in get_scenario(sid).flaws
-        for seed in SEEDS
+        for f in every_flaw(get_scenario(sid))
+        for n in dict.fromkeys(seed_with(sid, f.id, seed) for seed in SEEDS)
     ]
 
 
 def located_flaw_params():
     """Flaws that sit on a row of the register (all but missing_risk)."""
-    return [p for p in flaw_params() if get_scenario(p.values[0][0]).flaw(p.values[0][1]).type != T.MISSING_RISK]
+    return [p for p in flaw_params() if variant(*p.values[0][::2]).flaw(p.values[0][1]).type != T.MISSING_RISK]
 
 
 def correct_rows(s: Scenario) -> list[Row]:

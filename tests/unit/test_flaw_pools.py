@@ -16,7 +16,7 @@ from bot.evaluation.state import SessionState, Verdict
 from bot.scenarios.loader import DEFAULT_DIR, get_scenario, scenario_files
 from bot.scenarios.model import Scenario
 from bot.scenarios.register_import import RegisterRow
-from bot.scenarios.variants import PLACEHOLDER, make_variant, picks, seed_for, seeded_types
+from bot.scenarios.variants import PLACEHOLDER, make_variant, picks, render, renumbering, seed_for, seeded_types
 from bot.taxonomy import FlawType as T
 
 POOLED = sorted(s.id for s in map(get_scenario, (p.stem for p in scenario_files(DEFAULT_DIR))) if s.pool)
@@ -89,12 +89,13 @@ def test_the_pm_defends_a_pooled_row_when_the_flaw_is_not_injected(sid, seed):
     s = get_scenario(sid)
     v = make_variant(s, seed)
     chosen = {i.flaw.id for i in picks(s, seed)}
-    by_title = {r.title: r for r in v.rows}
+    ids = renumbering(s, seed)
     for i in s.pool:
-        if i.flaw.id in chosen or not i.change:
+        if i.flaw.id in chosen or not i.change or i.flaw.risk_id not in ids:
             continue
-        row = by_title[s.row(i.flaw.risk_id).title]
-        text = f"{row.id}: {i.flaw.challenge or 'the ' + i.flaw.type.value.replace('_', ' ')}"
+        row = v.row(ids[i.flaw.risk_id])
+        said = render(i.flaw.challenge or "the " + i.flaw.type.value.replace("_", " "), ids)
+        text = said if row.id in said else f"{row.id}: {said}"
         outcome = Evaluator(v).evaluate(SessionState(), read(text, v, f"challenge_{i.flaw.type.value}", 0.9))
         assert Verdict.HIT not in outcome.verdicts, (sid, seed, text, outcome)
         if Verdict.FALSE in outcome.verdicts:  # the PM defends the row from its own facts

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from bot.cli import main
 from bot.scenarios.loader import get_scenario
 from bot.scenarios.register_import import RegisterError, read_register
+from bot.scenarios.variants import variant
 
 COLUMNS = ["id", "title", "description", "category", "probability", "impact", "score", "owner",
            "response", "actions", "status", "last_reviewed"]
@@ -43,6 +44,12 @@ VISIBLE = {
     "calder-flood-scheme": {("R4", None, "not_escalated"), ("R6", None, "stale_review"),
                             ("R7", None, "closed_without_reason"), ("R8", None, "missing_response"),
                             ("R5", "R11", "duplicate")},
+    # opportunities: the linter sees a threat response ('reduce') on an upside; an owner who can't
+    # exploit it (kestrel R8) needs the brief
+    "kestrel-office-move": {("R2", None, "not_a_risk"), ("R3", None, "stale_review"), ("R6", None, "missing_response"),
+                            ("R7", None, "opportunity_scored_as_threat"), ("R9", None, "vague_description")},
+    "fellside-hospice-appeal": {("R1", None, "not_escalated"), ("R4", None, "opportunity_scored_as_threat"),
+                                ("R7", "R12", "duplicate")},
 }
 
 
@@ -51,7 +58,7 @@ def write_csv(path, scenario_id):
         w = csv.writer(f)
         w.writerow(["Risk ID", "Title", "Description", "Category", "Likelihood", "Impact", "Score",
                     "Risk Owner", "Strategy", "Actions", "Status", "Last Reviewed"])
-        for r in get_scenario(scenario_id).rows:
+        for r in variant(scenario_id, 0).rows:  # with a flaw pool, seed 0 is the file with its first picks
             d = r.public()
             w.writerow([d[c] for c in COLUMNS])
 
@@ -60,7 +67,7 @@ def write_xlsx(path, scenario_id):
     wb = Workbook()
     ws = wb.active
     ws.append(COLUMNS)
-    for r in get_scenario(scenario_id).rows:
+    for r in variant(scenario_id, 0).rows:
         d = r.public()
         ws.append([d[c] if c != "last_reviewed" else r.last_reviewed for c in COLUMNS])
     wb.save(path)

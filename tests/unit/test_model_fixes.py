@@ -14,7 +14,8 @@ import pytest
 from bot.evaluation.evaluator import fix_accepted
 from bot.scenarios.loader import get_scenario
 from bot.scenarios.model import Scenario
-from bot.scenarios.variants import PLACEHOLDER, variant
+from bot.scenarios.variants import PLACEHOLDER, renumbering, variant
+from pooled import every_flaw, seed_with
 
 SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
                 "ashby-waste-change", "calder-flood-scheme")
@@ -503,37 +504,36 @@ OTHER_FLAWS_FIX["calder-flood-scheme"] = {
 }
 
 
-def render(text: str, scenario_id: str, v: Scenario) -> str:
-    """A fix written with the file's `{R3}` placeholders, in the variant's risk ids."""
-    original = get_scenario(scenario_id)
-    by_title = {row.title: row.id for row in v.rows}
-    ids = {row.id: by_title[row.title] for row in original.rows}
+def render(text: str, scenario_id: str, seed: int) -> str:
+    """A fix written with the file's `{R3}` placeholders, in the seed's risk ids."""
+    ids = renumbering(get_scenario(scenario_id), seed)
     return PLACEHOLDER.sub(lambda m: ids[m.group(1)], text)
 
 
 def all_flaws():
+    # a pool flaw is tested at the first seed from 0 (the file's order) and from 7 that injects it
     return [
-        pytest.param(sid, f.id, seed, id=f"{sid}-{f.id}-{f.type.value}-seed{seed}")
+        pytest.param(sid, f.id, n, id=f"{sid}-{f.id}-{f.type.value}-seed{n}")
         for sid in SCENARIO_IDS
-        for f in get_scenario(sid).flaws
-        for seed in SEEDS
+        for f in every_flaw(get_scenario(sid))
+        for n in dict.fromkeys(seed_with(sid, f.id, seed) for seed in SEEDS)
     ]
 
 
 def cases(table, name):
     return [
-        pytest.param(sid, fid, seed, text, id=f"{sid}-{fid}-seed{seed}-{name}{i}")
+        pytest.param(sid, fid, n, text, id=f"{sid}-{fid}-seed{n}-{name}{i}")
         for sid, flaws in table.items()
         for fid, texts in flaws.items()
         for i, text in enumerate([texts] if isinstance(texts, str) else texts)
-        for seed in SEEDS
+        for n in dict.fromkeys(seed_with(sid, fid, seed) for seed in SEEDS)
     ]
 
 
 def test_every_flaw_has_analyst_fixes_and_a_negative():
     """Each flaw of each shipped scenario has 2+ analyst fixes and a fix for another flaw here."""
     for sid in SCENARIO_IDS:
-        flaw_ids = {f.id for f in get_scenario(sid).flaws}
+        flaw_ids = {f.id for f in every_flaw(get_scenario(sid))}
         assert set(GOOD[sid]) == flaw_ids, sid
         assert set(OTHER_FLAWS_FIX[sid]) == flaw_ids, sid
         assert all(len(texts) >= 2 for texts in GOOD[sid].values()), sid
@@ -549,7 +549,7 @@ def test_model_answer_is_accepted(sid, flaw_id, seed):
 @pytest.mark.parametrize("sid,flaw_id,seed,text", cases(GOOD, "fix"))
 def test_analyst_fix_is_accepted(sid, flaw_id, seed, text):
     v = variant(sid, seed)
-    fix = render(text, sid, v)
+    fix = render(text, sid, seed)
     assert not PLACEHOLDER.search(fix)
     assert fix_accepted(v.flaw(flaw_id), fix), fix
 
@@ -570,7 +570,7 @@ def test_rendered_fixes_use_the_variant_ids():
     s, v = get_scenario("riverside-wms"), variant("riverside-wms", 7)
     dup = v.flaw("F6")
     assert (dup.risk_id, dup.other_risk_id) != (s.flaw("F6").risk_id, s.flaw("F6").other_risk_id)
-    text = render(GOOD["riverside-wms"]["F6"][0], "riverside-wms", v)
+    text = render(GOOD["riverside-wms"]["F6"][0], "riverside-wms", 7)
     assert re.search(rf"\b{dup.other_risk_id}\b.*\b{dup.risk_id}\b", text)
 
 

@@ -4,6 +4,7 @@ import pytest
 from bot.evaluation.debrief import next_step
 from bot.scenarios.loader import get_scenario
 from bot.tutor import Tutor
+from pooled import every_flaw
 
 ALL = Tutor.scenarios()  # easiest first
 
@@ -44,7 +45,8 @@ def test_otherwise_other_scenarios_come_first(sid, percent):
 
 
 def seeds(s) -> set[str]:
-    return {f.type.value for f in s.flaws}
+    """The flaw types a scenario can seed: at every seed, or from its pool."""
+    return {f.type.value for f in every_flaw(s)}
 
 
 def test_the_suggestion_favours_the_flaw_types_the_learner_misses_most():
@@ -73,3 +75,24 @@ def test_finishing_counts_the_learners_misses_across_sessions(store):
     after = get_scenario(payload[1].split('"')[3])
     weights = [len(seeds(get_scenario(p.split('"')[3])) & seeds(get_scenario("riverside-wms"))) for p in payload[1:]]
     assert weights[0] == max(weights) and seeds(after) & seeds(get_scenario("riverside-wms"))
+
+
+def test_a_pooled_scenario_is_offered_with_a_register_that_injects_the_misses(store):
+    """What next names a seed for a scenario with a flaw pool: its register holds the types the
+    learner has missed most, so the replay practises them."""
+    import json
+
+    from bot.scenarios.variants import seeded_types
+    from bot.tutor import Incoming
+
+    pooled = next(s for s in ALL if s.pool and s.level == "foundation")
+    t = Tutor(store)
+    t.start(Incoming("kim", "kim", "start"), pooled.id, 0)
+    [*_, advice] = t.finish(Incoming("kim", "kim", "finish"))  # nothing found: everything missed
+    with store.transaction() as db:
+        _, missed = store.flaw_tally(db, "kim")
+    weight = lambda seed: sum(missed[t] for t in seeded_types(pooled, seed))  # noqa: E731
+    starts = [json.loads(b["payload"][len("/start_scenario"):]) for b in advice.buttons]
+    replay = next(p for p in starts if p["scenario"] == pooled.id)
+    assert weight(replay["seed"]) == max(weight(n) for n in range(1, 400)) == weight(0)
+    assert replay["seed"] != 0 and set(seeded_types(pooled, replay["seed"])) <= set(missed)
