@@ -86,6 +86,10 @@ def sure_intent(reading: Reading) -> str | None:
     return reading.intent if reading.confidence >= CONFIDENT else None
 
 
+# On an opportunity's row, "its impact is far too low" or "why reduce it?" says it was scored as a threat.
+_UPSIDE_MISREAD = {T.UNDERRATED, T.STRATEGY_MISMATCH, T.SCORE_MISMATCH}
+
+
 class Evaluator:
     def __init__(self, scenario: Scenario):
         self.s = scenario
@@ -534,6 +538,8 @@ class Evaluator:
                 out.append(flaw)
             elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
+            elif flaw.type == T.OPPORTUNITY_SCORED_AS_THREAT and flaw.at in refs and set(types) & _UPSIDE_MISREAD:
+                out.append(flaw)  # an upside's benefit rated too low, or given a threat's response, is this flaw
         return out
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:

@@ -38,7 +38,8 @@ if str(ROOT) not in sys.path:
 from bot.evaluation.evaluator import Evaluator  # noqa: E402
 from bot.evaluation.reading import read  # noqa: E402
 from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict  # noqa: E402
-from bot.scenarios.variants import variant  # noqa: E402
+from bot.scenarios.loader import get_scenario  # noqa: E402
+from bot.scenarios.variants import renumbering, variant  # noqa: E402
 from bot.taxonomy import FlawType  # noqa: E402
 
 HELDOUT = Path(__file__).with_name("heldout.yml")
@@ -75,10 +76,9 @@ class Case:
 
 
 def _id_map(scenario: str, seed: int) -> dict[str, str]:
-    """The file's risk ids -> this variant's ids (rows keep their titles across variants)."""
-    base, var = variant(scenario, 0), variant(scenario, seed)
-    by_title = {r.title: r.id for r in var.rows}
-    return {**{r.id: by_title[r.title] for r in base.rows}, **{c.id: c.id for c in base.clauses}}
+    """The file's risk ids -> this variant's ids (a flaw pool's twin rows included)."""
+    base = get_scenario(scenario)
+    return {**renumbering(base, seed), **{c.id: c.id for c in base.clauses}}
 
 
 def _render(text: str, ids: dict[str, str]) -> str:
