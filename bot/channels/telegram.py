@@ -61,6 +61,9 @@ from bot.presentation import start_payload
 log = logging.getLogger("pmo_tutor.telegram")
 ROOT = Path(__file__).resolve().parents[2]
 SORRY = "Sorry, the tutor couldn't handle that one. Please try again in a moment."
+# The longest message the tutor reads (as the web chat and the REST guard): a longer one is refused
+# here with the reason, before it reaches Rasa or a log.
+MAX_MESSAGE = 4000
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -400,6 +403,11 @@ class TelegramBridge:
         msg, chat = update.effective_message, update.effective_chat
         text = self._meant_for_me(update, msg.text or "")
         if text is None:
+            return
+        if len(text) > MAX_MESSAGE:  # Telegram allows 4,096; the tutor reads a challenge of up to 4,000
+            await self.send(chat.id, fmt.esc(f"That message is {len(text):,} characters; the tutor reads up to "
+                                             f"{MAX_MESSAGE:,}. Could you say it in two messages?"),
+                            reply_to=msg.message_id)
             return
         await self.converse(chat, update.effective_user, text, reply_to=msg.message_id)
 

@@ -58,7 +58,7 @@ _CUES: dict[T, list[str]] = {
         r"more likely than", r"higher than (a|\d)",
         r"(probability|likelihood|impact) (should|ought to|must) be", r"\bdefensible\b", r"wishful",
         r"under-?scored", r"likel[iy]hood .{0,30}(higher|low)", r"\bunderat",
-        r"\b(is|as|at) (a |an )?[1-5]( out of (5|five))? (really |actually |still )?(right|fair|realistic|credible|justified|defensible)\b",
+        r"\b(is|as|at) (a |an |probability |likelihood |impact |p|i)?[1-5]( out of (5|five))? (really |actually |still )?(right|fair|realistic|credible|justified|defensible)\b",
         r"\b(looks?|seems?|feels?|bit|rather|too|very|way) (too )?(light|low|generous|soft|rosy)\b",
         r"\b(probability|prob|likelihood|impact|p|i)\s*(of |at )?\d (at least|minimum|or more|or higher|is low)\b",
         r"\bat least (a )?\d\b",
@@ -75,6 +75,9 @@ _CUES: dict[T, list[str]] = {
         r"\bownr\b", r"\bowenr\b", r"right hands", r"wrong hands", r"(holds|hold|holding) the .{0,20}contract",
         r"should sit with", r"right person to", r"\b(should|shud|shd) (be|sit) with\b", r"\bshould be owned by\b",
         r"\b[a-z]+'?s,? not [a-z]+'?s\b", r"\bbelongs? (to|with)\b",
+        # an owner who can't do what acting on it takes ("she can't agree heads of terms or sign anything")
+        r"\b(he|she|they|who) (can'?t|cannot|can not|isn'?t able to|has no (power|authority) to) (even )?(agree|sign|approve|authori[sz]e|commit|spend|negotiate|instruct|place|hire|recruit|get into|access)\b",
+        r"\bwho (on earth |exactly |actually |then )?(is going to|will|would|is meant to|is supposed to) (drive|lead|champion|push|chase|own)\b",
     ],
     T.MISSING_RESPONSE: [
         r"no (actions?|response|plan|mitigation)", r"monitor(ing)? (closely )?(is|isn'?t)",
@@ -86,7 +89,7 @@ _CUES: dict[T, list[str]] = {
         r"no (real|proper|actual|concrete|specific|named|dated) (actions?|mitigations?|response|plan|steps)",
         r"nothing to (check|track)", r"how will we know", r"monitor(ing)? closely", r"\bactoins?\b",
         r"(named|dated),? (and )?(named|dated) actions",
-        r"(isn'?t|is not|not|no) (a |an )?(real |proper |actual )?(plan|mitigation|action)\b",
+        r"(isn'?t|is not|not|no) (a |an )?(real |proper |actual )?(plan|mitigation|action|response)\b",
         r"keep(ing)? (it )?under review", r"\bactions? (should |needs to |must )?(sits?|be|go|is) with\b",
         r"\bactions?\b[^.?!]{0,100}\b(can'?t|cannot|couldn'?t|unable to|not able to|has no authority to)\b",
         r"can'?t (deliver|carry out|do) (the|that|this|it)", r"who (will|would|is going to) (actually )?do (it|that|this)",
@@ -125,7 +128,7 @@ _CUES: dict[T, list[str]] = {
         r"no risk (on|about|for)", r"(doesn'?t|does not) cover", r"what about", r"you'?ve missed",
         r"not (been )?(captured|logged|recorded|included)", r"\bmissing\b", r"left out",
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",
-        r"nowhere (on|in)", r"\babsent\b", r"gap in the register", r"\bforgot",
+        r"nowhere (on|in)", r"\babsent\b", r"\bwhere'?s the [\w -]{2,40} risk\b", r"\bwhere is the [\w -]{2,40} risk\b", r"gap in the register", r"\bforgot",
         r"can'?t (see|find) (that|this|a|any|the) risk", r"risk anywhere",
         r"(can'?t|cannot|don'?t) see anything (on|about|for|covering)",
         r"(couldn'?t|can'?t|cannot|didn'?t|don'?t) (see|find|spot) any(thing| risk)? (on|about|for|covering)",
@@ -145,10 +148,14 @@ _CUES: dict[T, list[str]] = {
         r"above (the )?(limit|level|tolerance|threshold|15|12)", r"exceed", r"\bsponsor\b",
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
+        r"\b(well|way|far|comfortably) (over|above) \d{1,2}\b",
     ],
     T.OPPORTUNITY_SCORED_AS_THREAT: [
         r"\bopportunit(y|ies)\b", r"\b(positive|upside) risks?\b", r"\bupside\b",
         r"\b(exploit|enhance)\b", r"\b(scored|rated|treated|handled|scoring|rating) (it )?(like|as) (a|if it were a) (threat|downside|negative)\b",
+        r"\b(exploit|enhanc)\w*\b.{0,25}\b(not|rather than|instead of)\b.{0,10}\b(reduc|avoid|mitigat)\w*",
+        r"\b(reduc|avoid|mitigat)\w*\b.{0,40}\b(exploit|enhanc)\w*",
+        r"\b(treated|handled|scored|rated|pushed through|written up) (as|like) (a |the )?threat",
         r"\b(good|positive) thing\b", r"\b(benefit|saving|gain)\b.{0,60}\b(impact|scor\w*|rated|rating)\b.{0,20}\b(1|one|low)\b",
         r"\b(reduc\w*|avoid\w*|mitigat\w*)\b.{0,30}\b(an? |the )?(opportunit\w*|upside|saving|benefit)\b",
     ],
@@ -237,6 +244,11 @@ CUES: dict[T, list[re.Pattern]] = {t: [re.compile(p) for p in ps] for t, ps in _
 
 # Cues that only name a topic ("owner", "contingency", "board", "closed"): in a plain question
 # to the PM ("who owns the contingency?") they are not a sign of a challenge.
+# Words that name the topic for one type only: on a register "exploit" or "upside" says which row
+# is meant, not that it was scored as a threat (in a policy, asking for them is the threats-only point).
+_TOPIC_ONLY_FOR: dict[T, set[str]] = {
+    T.OPPORTUNITY_SCORED_AS_THREAT: {r"\b(exploit|enhance)\b", r"\bupside\b", r"\b(positive|upside) risks?\b"},
+}
 _TOPIC_ONLY = {
     _OWNER_WORD, r"\bowns?\b", r"ownership", r"(?<!named )(?<!dated )\bowned\b(?! and dated)", r"authority", r"\bmonitor\b",
     r"\baccept(ed|ing)?\b", r"\btransfer(red|ring)?\b", r"strategy", r"contingency", r"fallback",
@@ -251,7 +263,8 @@ _TOPIC_ONLY = {
     r"\blearn(ing|t|ed)?\b", r"\bcultur", r"\baggregat",
 }
 CHALLENGE_CUES: dict[T, list[re.Pattern]] = {
-    t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY] for t, ps in _CUES.items()
+    t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY and p not in _TOPIC_ONLY_FOR.get(t, ())]
+    for t, ps in _CUES.items()
 }
 
 

@@ -228,3 +228,16 @@ def test_pmo_tutor_telegram_runs_alone_from_the_environment_and_stops_on_sigterm
         out = proc.communicate(timeout=20)[0].decode(errors="replace")
     assert proc.returncode == 0, out
     assert "long polling" in out
+
+
+def test_a_message_longer_than_the_tutor_reads_gets_the_reason_and_is_not_sent_on(api, bridge, fake_rasa):
+    """Telegram allows 4,096 characters; over 4,000 the learner is asked to split it, and nothing of it
+    reaches Rasa."""
+    fake_rasa.up()
+    bridge(fake_rasa.url)
+    before = len(fake_rasa.received)
+    api.push(message(111, ANA, "R3 " + "x" * 4050))
+    api.wait_text(111, "4,053 characters; the tutor reads up to 4,000")
+    api.push(message(111, ANA, "R1?"))
+    api.wait_text(111, "you said R1?")
+    assert [m["message"] for m in fake_rasa.received[before:]] == ["R1?"]

@@ -18,7 +18,7 @@ from bot.scenarios.variants import PLACEHOLDER, renumbering, variant
 from pooled import every_flaw, seed_with
 
 SCENARIO_IDS = ("riverside-wms", "northgate-epr", "ravensford-school", "brightwell-launch", "harrowgate-half",
-                "ashby-waste-change", "calder-flood-scheme")
+                "ashby-waste-change", "calder-flood-scheme", "kestrel-office-move", "fellside-hospice-appeal")
 SEEDS = (0, 7)  # the file's own order, and a shuffled, renumbered variant
 
 # (scenario, flaw) -> fixes a PMO analyst would type once the PM has conceded.
@@ -315,6 +315,24 @@ GOOD["brightwell-launch"] = {
         "Add a risk that the app isn't approved by Apple and Google in time because the developer accounts aren't open, which would leave customers unable to set up the Hearth; Sanjay to own it.",
         "We need a risk on app store review: submit earlier via TestFlight and Google Play closed testing, owned by the Product Director.",
     ],
+    # {R2} launch media risk at 15 not raised with Lesley
+    "F9": [
+        "escalate to lesley",
+        "Raise it with Lesley Bramall within two working days and put it on the next launch board agenda, with a decision asked for on booking the £220k of media before the 13 May go/no-go.",
+        "It's over 12, so it goes up to the sponsor and the board: committing the media spend before production is confirmed is their call.",
+    ],
+    # {R8} app beta risk 'transferred' to fixed-price Kinetic Loop
+    "F10": [
+        "reduce, not transfer - it's our risk",
+        "Change the response to reduce and keep it with Brightwell: the fixed price covers the £240k, not the 22 March date, so Sanjay freezes the firmware-to-app interface by 11 December and agrees a beta-ready milestone with Kinetic Loop.",
+        "Retain it and mitigate it ourselves; a fixed price doesn't move the schedule risk, and our own firmware is half the cause.",
+    ],
+    # {R12} first-season sales risk closed on the board's order decision
+    "F11": [
+        "reopen {R12}",
+        "Reopen {R12} with Gurpreet as owner and keep it open until the week-six sales are known in October 2027; the board accepting the 9,000-unit order is why we carry the risk, not a reason to close it.",
+        "It shouldn't be closed. Put it back as open and accepted, with the weekly sales data and the £40k fallback still tracked.",
+    ],
 }
 OTHER_FLAWS_FIX["brightwell-launch"] = {
     "F1": "Sanjay should own it.",
@@ -325,6 +343,9 @@ OTHER_FLAWS_FIX["brightwell-launch"] = {
     "F6": "Sanjay Mistry should own it.",
     "F7": "Escalate it to Lesley.",
     "F8": "Sanjay should own the firmware risk.",
+    "F9": "Sanjay should own it.",
+    "F10": "Escalate it to Lesley.",
+    "F11": "Escalate it to Lesley's board.",
 }
 GOOD["harrowgate-half"] = {
     "F1": [
@@ -490,6 +511,24 @@ GOOD["calder-flood-scheme"] = {
         "Because the BID's £0.5m depends on its February ballot and Nordvik is reviewing Calderbank's £0.7m, the contributions may not be signed before the EA's FBC decision, which would drop the partnership funding score below 100% and delay the grant. Owner Yvonne Ashworth.",
         "New risk on the partnership funding contributions not being secured; Yvonne to get signed agreements from the BID and Nordvik, and Nigel to say whether we could cover the gap.",
     ],
+    # {R9} soft ground risk owned by the NEC4 Supervisor
+    "F10": [
+        "phil helliwell",
+        "Phil Helliwell should own it: he manages Ingleby Lowe's design commission and can get Hassan to instruct Stonecliffe, going to Yvonne for the risk allowance; Barry stays actionee for the weekly settlement readings.",
+        "The project manager should own it, with the Supervisor reading the gauges as actionee.",
+    ],
+    # {R12} Stage 2 target price scored 12 for 4 x 4
+    "F11": [
+        "16",
+        "It should be 16: probability 4 times impact 4, above tolerance, which is why it went to the board on 5 November.",
+        "Correct the score to sixteen so it still shows over the tolerance line.",
+    ],
+    # {R10} judicial review risk closed on the wrong evidence
+    "F12": [
+        "keep it closed but give the real reason: jr period ended 3 june, no claim",
+        "Leave {R10} closed but change the closure note: the six-week judicial review period ended on 3 June 2026 with no claim filed, confirmed by Legal with the court.",
+        "Record the right evidence: the challenge window expired with no claim lodged, and that's why it's closed, not because permission was granted.",
+    ],
 }
 OTHER_FLAWS_FIX["calder-flood-scheme"] = {
     "F1": "Mohammed Iqbal should own it.",
@@ -501,6 +540,159 @@ OTHER_FLAWS_FIX["calder-flood-scheme"] = {
     "F7": "Escalate it to Yvonne's board on 3 December.",
     "F8": "Escalate it to Yvonne's board.",
     "F9": "Escalate the Network Rail risk to the board.",
+    "F10": "Score it 16.",
+    "F11": "Phil Helliwell should own it.",
+    "F12": "Score it 16.",
+}
+
+
+GOOD["kestrel-office-move"] = {
+    # {R2} asbestos already found at Kestrel House: not a risk
+    "F1": [
+        "move {R2} to the issue log",
+        "Close {R2} as a risk and raise the asbestos as an issue: Philippa to approve the £38k removal from contingency, as it's over Niall's £20k limit, and Corinne to agree Marbeck's two-week extension.",
+        "It's already happened, so it belongs in the issues log, not the risk register; take the £38k and the two weeks to the board through change control.",
+    ],
+    # {R8} Wayfarer sublet scored and handled as a threat
+    "F2": [
+        "impact 4, exploit, answer wayfarer by 11/12",
+        "Score the impact on the size of the benefit, about £310k over five years, so 3 x 4 = 12, change the response to exploit, and have Corinne confirm heads of terms with Wayfarer by 11 December and instruct Marbeck on the £9k self-contained works before the 8 January design freeze.",
+        "It's upside, so rate the impact by what we'd gain, not what we'd lose, and go after it: get the suite's own door into the ground-floor design before 8 Jan and give Wayfarer an answer by the 11th.",
+    ],
+    # {R10} 'Parking at the new office may be a problem.'
+    "F3": [
+        "because kestrel has 18 spaces vs 85 at hengrove, 42 mobile staff may lose parking from 15 march -> fewer estate visits, repair targets missed",
+        "Because Kestrel House has only 18 parking spaces, all kept for blue badge holders and pool cars, against 85 free spaces at Hengrove, there is a risk that the 42 housing officers and repairs surveyors who drive to estates every day can't park from 15 March 2027, which would cut estate visits and inspections and miss the repair targets.",
+        "If the housing officers and surveyors lose their free parking when we move, they won't get out to the estates as often, leading to late inspections and repairs performance dropping.",
+    ],
+    # {R7} furniture risk: 'Keep in touch with Sitwell as needed'
+    "F4": [
+        "heads of service sign off layouts by 27/11, philippa signs sitwell PO by 4/12",
+        "Lorraine Hathaway to get the heads of service to sign off the furniture layouts by 27 November 2026, and Philippa Tremayne to sign the £312k Sitwell purchase order so it's placed by 4 December, ahead of the factory shutdown on 18 December.",
+        "Facilities manager to lock the layouts down with the heads of service by the 27th and get the sponsor's signature on the order by 4 Dec, then confirm Sitwell's delivery and install dates in writing by mid-December.",
+    ],
+    # {R9} Hengrove surrender owned by the move coordinator
+    "F5": [
+        "give it to corinne",
+        "Corinne Dunleavy should own it as Head of Property: she holds the Hengrove lease and negotiates the surrender with Ashwick, with Philippa signing the deed; Jade keeps the clearance action.",
+        "The head of property should own it, she's the one who can negotiate with the landlord.",
+    ],
+    # {R4} dilapidations risk not reviewed since July
+    "F6": [
+        "review it this week with corinne, rescore against the £268k claim",
+        "Corinne Dunleavy to review {R4} by 20 November with Tolland Grange, record whether the August and September actions were done, re-score it against Quillan's £268k interim schedule and re-date the actions.",
+        "It needs a proper review now with the owner: update it for the £268k schedule, set new dates for the actions and check whether the Tolland Grange estimate ever happened.",
+    ],
+    # missing: the Kestrel House internet line not live in time for the move
+    "F7": [
+        "add risk: telvantis line not live by 13 march (no wayleave), nobody can work on the 15th. owner rhodri",
+        "Because Telvantis won't give an install date until the wayleave through Calloway House's basement is signed, and installation then takes 8 to 10 weeks, there's a risk the Kestrel House internet line isn't live by the 13-14 March move weekend, which would leave staff unable to use Microsoft 365 or Orbis and the contact centre unable to take calls on 15 March. Owner Rhodri Feeney; Corinne Dunleavy to get the wayleave agreed and signed by Philippa by 18 December; Rhodri to price a temporary 4G/5G backup.",
+        "New risk on Kestrel House connectivity: no wayleave means no install date for the line, so nothing cloud-based works on day one. The Head of IT should own it, with a temporary wireless link as the fallback.",
+    ],
+    # {R5} staff-loss risk scored 8 for 3 x 4
+    "F8": [
+        "12",
+        "It should be 12: probability 3 times impact 4, since the probability went up after Sadia's survey.",
+        "Update the score to twelve to match 3 x 4.",
+    ],
+    # {R6} and {R12}: the Monday-morning IT failure twice
+    "F9": [
+        "merge {R12} into {R6}, rhodri owns",
+        "Keep {R6} with Rhodri Feeney as the single owner, move Monique's contact-centre actions from {R12} onto it, and close {R12} as a duplicate.",
+        "Combine the two into one Monday-morning IT risk owned by the Head of IT, and close the other one.",
+    ],
+    # {R1} fit-out delay rated unlikely despite Marbeck's revised programme
+    "F10": [
+        "p4 x i5 = 20, escalate to philippa",
+        "I'd rate it probability 4, likely, now Marbeck's own programme puts completion at 5 March with only one fallback weekend, so 4 x 5 = 20, above tolerance, and it goes to Philippa's programme board.",
+        "Likelihood should be at least 4, their own revised programme says 5 March. That makes it 20 and it needs escalating.",
+    ],
+}
+OTHER_FLAWS_FIX["kestrel-office-move"] = {
+    "F1": "Corinne Dunleavy should own it.",
+    "F2": "Merge it with the Monday-morning IT risk.",
+    "F3": "Score it 12.",
+    "F4": "Corinne Dunleavy should own it.",
+    "F5": "Score it 12.",
+    "F6": "Escalate the fit-out risk to Philippa's board.",
+    "F7": "Corinne Dunleavy should own the Hengrove surrender.",
+    "F8": "Move it to the issue log.",
+    "F9": "Score it 12.",
+    "F10": "Move it to the issue log.",
+}
+GOOD["fellside-hospice-appeal"] = {
+    # {R4} Westfell's £300,000 match-funding offer scored and handled as a threat
+    "F1": [
+        "impact 4, exploit, sign by 15 jan",
+        "Score the impact on the benefit: £300,000 is a 4 on our bands, so 3 x 4 = 12; change the response to exploit, drop the £50,000 cap, and have Philippa Lowther sign Westfell's agreement and send the campaign plan by 15 January 2027.",
+        "It's upside, not downside, so rate it by what we'd gain, a 4 for £300k, and go after it: get the agreement and the March campaign plan to Louise Troughton before the deadline instead of capping it.",
+    ],
+    # {R2} Rydal grant deadline rated unlikely to be missed
+    "F2": [
+        "p4 x i4 = 16, escalate to judith's committee",
+        "I'd rate it probability 4, likely: revision C puts the nurse call, hoists and pods in April and May, after the 31 March deadline, and Desmond forecasts only £380,000 certified, so 4 x 4 = 16, above the tolerance of 12; it goes to Judith's committee, and Colin puts a variation request to Rydal for the 10 December meeting, papers by 27 November.",
+        "Likely rather than unlikely: the funded work lands after the deadline. That takes it to 16, over the committee's threshold.",
+    ],
+    # {R6} data protection risk 'transferred' to Keystone, a processor
+    "F3": [
+        "reduce not transfer - LIA and updated privacy notice before screening",
+        "Change the response to reduce and keep it with the hospice as controller: Philippa to complete a legitimate interests assessment on Ingrid's advice, update the privacy notice and tell supporters before any screening, and postpone Keystone's 7 December screening until that's done.",
+        "We can't transfer it, we're the controller. Treat it as ours and mitigate it: hold the screening until supporters have been told and the assessment is signed off; the indemnity only covers part of the cost.",
+    ],
+    # {R3} Hetherington pledge risk closed with £500,000 still to come
+    "F4": [
+        "reopen {R3}",
+        "Reopen {R3}, rescore it against Geoffrey's letter of 9 November and keep it open until the final £500,000 arrives; Catriona to talk to the Hetheringtons about when it can be paid and Colin to model the gap against reserves.",
+        "It shouldn't be closed: the last instalment is still outstanding and now in doubt. Put it back as open and raise the probability.",
+    ],
+    # {R5} Gift Aid opportunity owned by the project support officer
+    "F5": [
+        "philippa lowther",
+        "Give it to Philippa Lowther, Director of Income Generation: Bethany's supporter care team reports to her, so she can change the forms and run the declaration campaign; Bethany and Colin stay as actionees.",
+        "The income generation director should own it, since she directs the team that does the work.",
+    ],
+    # {R1} late handover risk at 16 not escalated
+    "F6": [
+        "escalate to judith's committee",
+        "Report it by exception to Judith Thwaite's Building and Appeal Committee in this month's project report, with the lost float and a decision asked for on weekend working and a phased opening.",
+        "It's over 12, so Catriona needs to take it up to the trustee committee now.",
+    ],
+    # {R7} and {R12}: the nurse shortage twice
+    "F7": [
+        "merge {R12} into {R7}, siobhan owns",
+        "Keep {R7} with Siobhan Grady as the single owner, move Leanne's agency framework actions from {R12} onto it, and close {R12} as a duplicate.",
+        "Combine them into one nurse staffing risk owned by the Director of Patient Care, and close the other.",
+    ],
+    # {R8} ICB funding risk not reviewed since June
+    "F8": [
+        "review it this week with catriona and colin, re-date the actions",
+        "Catriona and Colin to review {R8} by 20 November, record the ICB's 29 October letter, re-date the actions with the revised business case due to Naomi Birtwistle by 11 December, and re-score it.",
+        "It needs reviewing now with the owner: update it for the ICB's letter and put new dates on both actions.",
+    ],
+    # {R10} appeal shortfall: 'keep the appeal moving', no dates or names
+    "F9": [
+        "philippa to publish a dated appeal income plan by 15/12, colin options paper to trustees by end of march",
+        "Philippa Lowther to produce a month-by-month income plan for the £0.92m by 15 December 2026 and report against it at each committee; Colin McCartney to take an options paper on reserves and deferring part of the fit-out to the trustees by 31 March 2027.",
+        "The income director should set quarterly appeal targets with named events and report progress to the committee monthly, and the finance director should put options to the Board in the spring, before the final account is due.",
+    ],
+    # missing: CQC registration not varied in time for the new beds
+    "F10": [
+        "add risk: CQC variation not approved before 4 oct, can't use new beds. owner siobhan",
+        "Because CQC's registration limits the unit to 12 beds and it wants to visit the finished wing before deciding a variation, which can take up to ten weeks after handover on 25 June 2027, there's a risk the variation isn't approved before the first patients on 4 October, which would stop the hospice using the ten new beds. Owner Siobhan Grady; action: submit a complete application early and agree the visit date with CQC.",
+        "New risk on the CQC registration variation for the new beds not being granted in time for the opening; the Registered Manager should own it and get the application in before handover.",
+    ],
+}
+OTHER_FLAWS_FIX["fellside-hospice-appeal"] = {
+    "F1": "Reopen it.",
+    "F2": "Philippa Lowther should own it.",
+    "F3": "Escalate it to Judith's committee.",
+    "F4": "Philippa Lowther should own it.",
+    "F5": "Reopen it.",
+    "F6": "Merge it with the nurse recruitment risk.",
+    "F7": "Escalate it to Judith's committee.",
+    "F8": "Philippa Lowther should own it.",
+    "F9": "Reopen it.",
+    "F10": "Escalate the late handover risk to Judith's committee.",
 }
 
 
