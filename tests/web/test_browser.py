@@ -354,7 +354,7 @@ def test_a_trainer_publishes_their_own_register_after_reviewing_it(browser, stac
     # a learner plays it at once in the web chat: the PM presents the team's own rows and concedes
     lctx, chat, dialogs = open_chat(browser, stack, unique("Priya Nair"))
     say(chat, f'/start_scenario{{"scenario": "{own["id"]}", "seed": 0}}')
-    expect(chat.get_by_role("log").locator("table")).to_contain_text("Certification step 2 late", timeout=WAIT)
+    expect(chat.get_by_role("log").locator("table")).to_contain_text("Fraud rules not tuned for launch", timeout=WAIT)
     say(chat, "R2 is 2 x 3 = 6, but it's scored 8 on the register. Which is right?")
     expect(chat.get_by_role("log").locator("article.pm", has_text="2 x 3 is 6")).to_have_count(1, timeout=WAIT)
     screenshot(chat, "own-register-played.png")

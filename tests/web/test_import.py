@@ -16,20 +16,45 @@ from bot.tutor import Incoming, Tutor
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["Ref", "Risk title", "Description", "Category", "Likelihood", "Impact", "Score", "Risk owner",
           "Strategy", "Mitigation", "Status", "Last reviewed"]
-GOOD = "If the card scheme certification slips past January, payments cannot be taken, delaying the launch."
 
 
 def auth() -> dict:
     return {"Authorization": f"Bearer {TOKEN}"}
 
 
+# A card-payments platform's register, as a team keeps it: R2 2 x 3 scored 8, R4 owner TBC, R7 only
+# "Monitor"; the rest sound. Beyond ten rows (the size tests) rows repeat with new ids.
+REGISTER = [
+    ("Card scheme certification late", "If the card scheme certification slips past January, payments cannot be taken, delaying the launch.",
+     "Supplier", "Nadia Ellis (Payments Director)", "Weekly checkpoint with the scheme; test plan agreed by 2026-11-30"),
+    ("Fraud rules not tuned for launch", "Because the fraud engine has only test data, its rules may block genuine cards, leading to lost sales in the first month.",
+     "Technology", "Owen Pryce (Head of Risk Operations)", "Tune the rules on pilot traffic by 2026-12-14; daily review of declines"),
+    ("Acquirer settlement file format change", "If the acquirer changes the settlement file format before go-live, reconciliation may fail, delaying month-end close.",
+     "Supplier", "Nadia Ellis (Payments Director)", "Format freeze agreed with the acquirer by 2026-11-27"),
+    ("PCI DSS assessment finds gaps", "Due to the new tokenisation service, the PCI assessment may find gaps, resulting in a delayed attestation.",
+     "Compliance", "TBC", "Gap analysis with the QSA by 2026-12-04"),
+    ("Call-centre staff not trained on refunds", "Because refunds move to a new screen, agents may process them wrongly, leading to complaints and chargebacks.",
+     "Supplier", "Hana Kaur (Contact Centre Manager)", "Two training sessions per shift by 2026-12-11"),
+    ("Peak trading freeze clashes with cut-over", "If the cut-over slips into the December change freeze, go-live may move to January, costing the Christmas trading benefit.",
+     "Schedule", "Nadia Ellis (Payments Director)", "Cut-over rehearsal by 2026-11-23; freeze dates confirmed by 2026-11-20"),
+    ("Legacy gateway contract notice", "If notice on the legacy gateway is not served by 31 December, the contract may auto-renew for a year, leading to £180k of unbudgeted fees.",
+     "Commercial", "Liam Frost (Procurement Lead)", "Monitor"),
+    ("3-D Secure challenge rate too high", "Because issuers apply stricter checks to a new merchant ID, more shoppers may face challenges, reducing conversion.",
+     "Customer", "Owen Pryce (Head of Risk Operations)", "Exemption strategy agreed with the acquirer by 2026-12-02"),
+    ("Reporting warehouse feed incomplete", "If the new transaction feed misses refund records, finance reports may be wrong, delaying the board pack.",
+     "Technology", "Grace Adeyemi (Finance Systems Lead)", "Feed reconciliation test by 2026-12-09"),
+    ("Key developer leaves before go-live", "Because only one developer knows the tokenisation code, their leaving could stall fixes, delaying go-live by weeks.",
+     "People", "Marcus Reid (Engineering Manager)", "Pair a second developer on the code from 2026-11-16; handover notes by 2026-12-01"),
+]
+
+
 def rows(n: int = 10) -> list[list]:
-    out = [[f"R{i}", f"Certification step {i} late", GOOD, "Supplier", 2, 3, 6, "Nadia Ellis (Payments Director)",
-            "reduce", "Weekly checkpoint with the scheme; plan agreed by 2026-11-30", "open", "2026-10-28"]
-           for i in range(1, n + 1)]
-    for i, column, value in ((1, 6, 8), (3, 7, "TBC"), (6, 9, "Monitor")):  # R2 2 x 3 = 8, R4 no owner, R7 no action
-        if i < n:
-            out[i][column] = value
+    out = []
+    for i in range(1, n + 1):
+        title, description, category, owner, actions = REGISTER[(i - 1) % len(REGISTER)]
+        title = title if i <= len(REGISTER) else f"{title} ({i})"
+        out.append([f"R{i}", title, description, category, 2, 3, 8 if i == 2 else 6, owner, "reduce", actions,
+                    "open", "2026-10-28"])
     return out
 
 
