@@ -23,7 +23,7 @@ def test_every_flaw_type_is_tested_and_the_guard_is_a_fixed_subset():
     covered = {t for c in cases for t in c.types}
     assert covered == set(ev.TYPES)
     guard = ev.load_cases(guard_only=True)
-    assert 50 <= len(guard) <= 90
+    assert 50 <= len(guard) <= 100
     # The guard holds understanding that meets its targets: the register level's. The manager
     # level (batch `manager`) is measured by `make evaluate` until it does too.
     assert {t for c in guard for t in c.types} == {t.value for t in REGISTER_TYPES}
