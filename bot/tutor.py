@@ -41,6 +41,7 @@ UNSURE_MOVE = 0.6  # below this a session move the model guessed is checked agai
 # Finishing ends the session for good, so a guess at it needs the words too ("columns stay. end of."
 # and "The PMs will get over it." answer an objection; they don't end the role-play).
 SURE_FINISH = 0.8
+SURE_START = 0.8  # likewise starting afresh, when a role-play is running and no scenario is named
 FINISH_WORDS = re.compile(r"\b(finish|finished|done|stop|wrap|debrief|end (the|this|my|our) (session|role-?play|exercise|review)|"
                           r"that'?s (all|it|me)|enough (for|now)|call it|conclude[sd]?|how did i do|leave it there|quit|over and out)\b",
                           re.IGNORECASE)
@@ -133,6 +134,10 @@ class Tutor:
 
     # -- moves ------------------------------------------------------------------------------
     def start(self, msg: Incoming, scenario_id: str | None, seed: int | None) -> list[Reply]:
+        if scenario_id is None and msg.intent and msg.confidence < SURE_START and self._playing(msg):
+            # A guess at "start a scenario" in the middle of a role-play ("quick one before I start:
+            # is SIT still on for 9 October?") must not throw the session away: it is for the PM.
+            return self.respond(msg)
         scenarios = {s.id: s for s in self.scenarios()}
         if scenario_id is None:
             found = self.find_scenario(msg.text)
@@ -283,6 +288,11 @@ class Tutor:
             return "Project Manager"
 
     # -- plumbing ---------------------------------------------------------------------------
+    def _playing(self, msg: Incoming) -> bool:
+        with self.store.transaction() as db:
+            return self.store.active_session(db, msg.conversation_id) is not None
+
+
     def _in_session(self, msg: Incoming, move) -> list[Reply]:
         with self.store.transaction() as db:
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)

@@ -36,6 +36,7 @@ _CUES: dict[T, list[str]] = {
         r"too woolly", r"\bwoolly\b", r"reword",
         r"what (does|do) .{0,40}\b(even|actually|really) mean\b", r"risk statement", r"(just|only) a (label|heading|category|topic)",
         r"\ba (label|heading|category)\b", r"\bunspecific\b", r"\bvau?ge\b", r"(no|without a) (cause|trigger|consequence)",
+        r"\b(a problem|an issue|a risk) for whom\b", r"\bwhat (happens|would happen) if it (is|does|happens)\b",
     ],
     T.SCORE_MISMATCH: [
         r"\d\s*(x|×|\*|times|by)\s*\d", r"(doesn'?t|does not|don'?t) (add up|multiply|compute|match)",
@@ -110,6 +111,7 @@ _CUES: dict[T, list[str]] = {
         r"past (its|the) due", r"due date (has )?passed", r"outdated", r"when was (it|this|that) last",
         r"looked at (recently|lately)", r"\b(actions?|they) (were|was) (all )?due\b", r"\bdue by \d",
         r"not review?e?d", r"\breviwed\b", r"untouched", r"last review", r"since (the )?(spring|summer|winter|autumn)",
+        r"\b(dates?|deadlines?)\b.{0,20}\b(went|gone|have gone|has gone|passed|slipped) (by|past)\b", r"\bages ago\b",
     ],
     T.DUPLICATE: [
         r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
@@ -156,6 +158,8 @@ _CUES: dict[T, list[str]] = {
         r"\b(exploit|enhanc)\w*\b.{0,25}\b(not|rather than|instead of)\b.{0,10}\b(reduc|avoid|mitigat)\w*",
         r"\b(reduc|avoid|mitigat)\w*\b.{0,40}\b(exploit|enhanc)\w*",
         r"\b(treated|handled|scored|rated|pushed through|written up) (as|like) (a |the )?threat",
+        r"\b(opportun\w*|upside|positive risk)\b.{0,40}\b(reduce|reducing|reduced|avoid|avoiding|mitigat\w*)\b",
+        r"\bthreat (template|scale|matrix|scoring)\b",
         r"\b(good|positive) thing\b", r"\b(benefit|saving|gain)\b.{0,60}\b(impact|scor\w*|rated|rating)\b.{0,20}\b(1|one|low)\b",
         r"\b(reduc\w*|avoid\w*|mitigat\w*)\b.{0,30}\b(an? |the )?(opportunit\w*|upside|saving|benefit)\b",
     ],

@@ -96,10 +96,13 @@ def test_the_fitted_reader_is_kept_and_refitted_when_the_training_files_change(t
 
 def test_every_flaw_type_is_taught_and_a_policy_reader_learns_register_points_as_other():
     _, labels = manager_reader.training_set(ALL)
-    assert set(labels) == {t.value for t in T} | {manager_reader.OTHER}
-    counts = {t.value: labels.count(t.value) for t in T}
+    # An opportunity scored as a threat is read from its words on a register (cues), not taught to a
+    # model: adding it to the NLU data cost the register conversations their fairness (see issue 12).
+    taught = [t for t in T if t != T.OPPORTUNITY_SCORED_AS_THREAT]
+    assert set(labels) == {t.value for t in taught} | {manager_reader.OTHER}
+    counts = {t.value: labels.count(t.value) for t in taught}
     assert min(counts.values()) >= 50, counts
     _, policy_labels = manager_reader.training_set(PROCESS)
     assert set(policy_labels) == {t.value for t in PROCESS_TYPES} | {manager_reader.OTHER}
     assert policy_labels.count(manager_reader.OTHER) == labels.count(manager_reader.OTHER) + sum(
-        counts[t.value] for t in REGISTER_TYPES)
+        counts[t.value] for t in REGISTER_TYPES if t in taught)

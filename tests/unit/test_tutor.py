@@ -294,3 +294,17 @@ def test_brief_and_register_are_shown_again(started, s):
     assert s.brief.overview in texts(started.brief(msg("brief")))
     [reply] = started.register(msg("register"))
     assert [r["id"] for r in reply.data["register"]] == [r.id for r in s.rows]
+
+
+def test_an_unsure_guess_at_starting_a_scenario_mid_session_goes_to_the_pm(started, tutor):
+    """"Quick one before I start: is SIT still on for 9 October?" read as start_scenario at 0.41
+    must not throw the role-play away; named or sure, a new start still works."""
+    with tutor.store.transaction() as db:
+        before = tutor.store.active_session(db, CONV).id
+    replies = tutor.start(msg("Quick one before I start: is SIT still going to finish by 9 October?",
+                              "start_scenario", 0.41), None, None)
+    assert not any(r.text.startswith("Scenario:") for r in replies)
+    with tutor.store.transaction() as db:
+        assert tutor.store.active_session(db, CONV).id == before
+    replies = tutor.start(msg("let's do the thermostat launch one", "start_scenario", 0.95), None, None)
+    assert replies[0].text.startswith("Scenario: Brightwell Home")
