@@ -140,9 +140,17 @@ def meets_objection(flaw: Flaw, text: str) -> bool:
     return _has_every(objection.accept, _with_shorthand(RISK_REF.sub(" ", text).lower()))
 
 
+# Ratings as typed in chat: "p3", "i5", "l4", "p=3", "3x5" (a term "3" matches only a whole number).
+_RATING = re.compile(r"(?<![\w/])([pil])\s?[=:]?\s?([1-9]|10)(?!\d)")
+_RATING_WORDS = {"p": "probability", "l": "likelihood", "i": "impact"}
+_TIMES = re.compile(r"(?<!\d)(\d{1,2})\s?[x×*]\s?(\d{1,2})(?!\d)")
+
+
 def _with_shorthand(low: str) -> str:
     """The text, and (after a break no fix phrase can span) its chat shorthand written out."""
     expanded = _SHORT.sub(lambda m: _SHORTHAND[m.group(1)], low)
+    expanded = _RATING.sub(lambda m: f"{_RATING_WORDS[m.group(1)]} {m.group(2)}", expanded)
+    expanded = _TIMES.sub(r"\1 x \2", expanded)
     return low if expanded == low else f"{low} | {expanded}"
 
 

@@ -469,3 +469,18 @@ def test_messages_with_nothing_to_judge_are_unclear(text):
     assert outcome.verdicts == [Verdict.UNCLEAR]
     assert outcome.replies and outcome.replies[0].text
     assert state.found == set()
+
+
+@pytest.mark.parametrize("text, accepted", [
+    ("p3, escalate to philippa", True), ("P3 and take it to the board", True), ("3x5=15, escalate to Philippa", True),
+    ("escalate to philippa", False), ("R3 to philippa", False), ("sp3 philippa", False)])
+def test_ratings_typed_as_chat_shorthand_count_in_a_fix(text, accepted):
+    """"p3" is probability 3 and "3x5" is 3 x 5 (a term "3" matches only a whole number); a risk id
+    is still not a rating."""
+    s = variant("kestrel-office-move", 0)
+    flaw = next(f for f in s.flaws if f.type == T.UNDERRATED) if any(f.type == T.UNDERRATED for f in s.flaws) else None
+    if flaw is None:  # the pool's underrated flaw, at a seed that injects it
+        from pooled import seed_with
+        s = variant("kestrel-office-move", seed_with("kestrel-office-move", "F10", 1))
+        flaw = s.flaw("F10")
+    assert fix_accepted(flaw, text) is accepted
