@@ -226,8 +226,11 @@ class Tutor:
         return self._in_session(msg, move)
 
     def progress(self, msg: Incoming) -> list[Reply]:
-        if msg.intent and msg.confidence < UNSURE_MOVE and "?" in msg.text and not PROGRESS_REQUEST.search(msg.text):
-            return self.respond(msg)  # "- how many of the 228 are team leaders?" asks the PM, not for progress
+        if msg.intent and not PROGRESS_REQUEST.search(msg.text) and (
+                msg.confidence < UNSURE_MOVE and "?" in msg.text or RISK_REF.search(msg.text) or CLAUSE_REF.search(msg.text)):
+            # "- how many of the 228 are team leaders?" asks the PM, not for progress; so does
+            # anything about a row ("I wonder whether R4 is scored right?")
+            return self.respond(msg)
 
         def move(db, session, s):
             state = self.store.state_of(db, session)
@@ -254,7 +257,9 @@ class Tutor:
             session.score = score(s, state, records, levels)
             session.status, session.ended_at = "finished", utcnow()
             _, missed = self.store.flaw_tally(db, msg.learner_id)  # this session counts: it is finished
-            advice, offer = next_step(s, session.score["percent"], self.scenarios(), missed)
+            library_ = self.scenarios()
+            played = next((x for x in library_ if x.id == s.id), s)  # the file's, with its flaw pool
+            advice, offer = next_step(played, session.score["percent"], library_, missed)
             # a pooled scenario is offered with a register that injects the flaws missed most
             seeds = {x.id: n for x in offer[:3] if (n := seed_for(x, missed)) is not None}
             return [

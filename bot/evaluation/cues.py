@@ -143,7 +143,7 @@ _CUES: dict[T, list[str]] = {
     T.CLOSED_WITHOUT_REASON: [
         r"\bclosed?\b", r"closing", r"re-?open", r"(can'?t|cannot|no longer) happen",
         r"still (happen|occur|live|open)", r"what evidence", r"prematurely", r"too early",
-        r"why (is|was) (it|this|that) closed",
+        r"why (is|was) (it|this|that) closed", r"\b(really|actually|definitely) (finished|over|done with|gone away)\b",
     ],
     T.NOT_ESCALATED: [
         r"escalat", r"toleran", r"threshold", r"(the |programme |project )board", r"\bsro\b",

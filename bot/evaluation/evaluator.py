@@ -206,7 +206,8 @@ class Evaluator:
         about = [j.flaw_id for j in judged if j.flaw_id]
         challenged = any(j.verdict in CHALLENGE_VERDICTS for j in judged)
         state.recent = list(dict.fromkeys(about)) or ([] if challenged else state.recent)
-        hits = [j.flaw_id for j in judged if j.verdict == Verdict.HIT and j.flaw_id not in state.fixed]
+        # a repeat of an unfixed point asks for its fix again ("We're agreed on that one. So...?")
+        hits = [j.flaw_id for j in judged if j.verdict in (Verdict.HIT, Verdict.REPEAT) and j.flaw_id not in state.fixed]
         if hits:
             state.asked = hits
         elif challenged:
@@ -538,7 +539,8 @@ class Evaluator:
                 out.append(flaw)
             elif flaw.type == T.UNDERRATED and flaw.at in refs and rates_higher(reading.text, self.s.row(flaw.at)):
                 out.append(flaw)  # "re-rate it to 4 x 4 = 16": a higher rating says it is underrated
-            elif flaw.type == T.OPPORTUNITY_SCORED_AS_THREAT and flaw.at in refs and set(types) & _UPSIDE_MISREAD:
+            elif flaw.type == T.OPPORTUNITY_SCORED_AS_THREAT and flaw.at in refs and set(types) & _UPSIDE_MISREAD \
+                    and self._claims(reading):  # not "who decides whether we accept the offer?"
                 out.append(flaw)  # an upside's benefit rated too low, or given a threat's response, is this flaw
         return out
 

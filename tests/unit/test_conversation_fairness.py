@@ -458,3 +458,35 @@ def test_a_compound_plain_question_is_answered_and_credits_nothing(play, store, 
     assert str(s.tolerance) in reply
     assert verdicts(store) == [("question", None)]
 
+
+
+def test_after_a_repeat_the_answer_to_the_pms_question_is_the_fix():
+    """The PM's "We're agreed on that one. So how should it be scored?" asks for the fix again: a
+    tentative answer naming no row is that fix (found playing an unsure learner's session)."""
+    from bot.evaluation.evaluator import Evaluator
+    from bot.evaluation.reading import read
+    from bot.evaluation.state import SessionState, Verdict
+    from bot.scenarios.variants import variant
+
+    v = variant("fellside-hospice-appeal", 8)
+    row = v.row(next(f for f in v.flaws if f.type.value == "opportunity_scored_as_threat").risk_id)
+    state, e = SessionState(), Evaluator(v)
+    first = e.evaluate(state, read(f"Isn't {row.id} a good thing for us? It's scored like something bad, impact 1.", v))
+    assert first.verdicts == [Verdict.HIT]
+    again = e.evaluate(state, read("Isn't the Westfell match an upside, though? It's scored like a threat.", v))
+    assert again.verdicts == [Verdict.REPEAT]
+    fix = e.evaluate(state, read("I suppose we should score it higher, maybe a 4 because it's up to £300k, and try "
+                                 "to take up the full match rather than capping it?", v))
+    assert fix.verdicts == [Verdict.FIX_ACCEPTED]
+
+
+def test_a_question_about_who_decides_on_an_opportunity_is_not_its_flaw():
+    from bot.evaluation.evaluator import Evaluator
+    from bot.evaluation.reading import read
+    from bot.evaluation.state import SessionState, Verdict
+    from bot.scenarios.variants import variant
+
+    v = variant("fellside-hospice-appeal", 8)
+    out = Evaluator(v).evaluate(SessionState(), read(
+        "Sorry, I'm new to this. Can I ask who decides whether we accept the Westfell offer?", v, "nlu_fallback", 0.3))
+    assert Verdict.HIT not in out.verdicts
