@@ -21,11 +21,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 PY310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: help install pipeline train run test validate test-core test-unit test-e2e test-nlu evaluate bench screenshots mutate clean
+.PHONY: help install pipeline train run run-cluster cluster-packages test-scale test validate test-core test-unit test-e2e test-nlu evaluate bench screenshots mutate clean
 
 help:
 	@echo "make run       run the whole stack (action server, Rasa, web app; Telegram if TELEGRAM_BOT_TOKEN)"
+	@echo "make run-cluster  the scaled-out stack: PostgreSQL, Redis, nginx, two Rasa replicas, two action servers"
 	@echo "make test      run every test (unit, actions, rasa data validate, rasa test, end-to-end)"
+	@echo "make test-scale   start the cluster, load it with 200 learners, kill a replica mid-run, check the store"
 	@echo "make train     train the Rasa model if training data or config changed"
 	@echo "make validate  rasa data validate"
 	@echo "make evaluate  held-out NLU + evaluator evaluation -> results/evaluation/report.md"
@@ -67,6 +69,27 @@ train: $(MODEL) $(READER)
 run: $(MODEL) $(READER)
 	$(BIN)/pmo-tutor run --model $(MODEL)
 
+# The cluster's servers come from Debian packages, installed when missing (apt-get, as root).
+# policy-rc.d or not, the packages' own services are not used: bot/cluster.py runs its own
+# instances with their data under var/cluster.
+CLUSTER_PACKAGES := $(strip \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/postgres),,postgresql) \
+	$(if $(wildcard /usr/bin/redis-server),,redis-server) \
+	$(if $(wildcard /usr/sbin/nginx),,nginx))
+cluster-packages:
+ifneq ($(CLUSTER_PACKAGES),)
+	@command -v apt-get >/dev/null || { echo "missing $(CLUSTER_PACKAGES) and no apt-get to install them"; exit 1; }
+	apt-get install -y -q $(CLUSTER_PACKAGES) || { apt-get update -q && apt-get install -y -q $(CLUSTER_PACKAGES); }
+endif
+
+run-cluster: $(MODEL) $(READER) cluster-packages
+	$(BIN)/python -m bot.cluster --model $(MODEL)
+
+# Starts the cluster in the background, measures with one replica and with two, then loads it
+# while a replica is killed; checks the store; stops the cluster. Writes results/scale/.
+test-scale: $(MODEL) $(READER) cluster-packages
+	$(BIN)/python scripts/test_scale.py --model $(MODEL)
+
 validate: $(STAMP)
 	$(BIN)/rasa data validate --data $(DATA)
 
@@ -98,8 +121,11 @@ test: $(MODEL) $(READER) $(CHROMIUM) validate
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 	$(BIN)/pytest -q
 
+# bench, then the load test: 200 learners logging in within 5 s, each playing a whole session, on
+# a one-machine stack of its own; the progress store is checked afterwards (docs/benchmarks.md).
 bench: $(MODEL) $(READER)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/load.py --start-stack --learners 200 --out results/bench/load.json
 
 # Mutation testing, not part of CI: slow (see docs/benchmarks.md, "Mutation testing"). The config
 # is [tool.mutmut] in pyproject.toml: bot/evaluation, bot/progress/store.py and

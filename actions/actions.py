@@ -9,7 +9,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.evaluation.state import Reply
+from bot.progress.store import CANNOT_SAVE, StoreUnavailable, describe
 from bot.tutor import Incoming, Tutor
 
 log = logging.getLogger(__name__)
@@ -17,6 +20,14 @@ SORRY = (
     "Sorry, something went wrong on my side. Nothing you did is lost; please try that again in "
     "a moment."
 )
+# The progress database is down, locked, read-only or gone: the move was not recorded.
+UNSAVED = (
+    f"Sorry, {CANNOT_SAVE}. Your last message was not recorded, so nothing counts twice: "
+    "send it again in a minute."
+)
+# Sent with UNSAVED as a custom message, so a channel can keep the learner's text and say so
+# (the web chat answers 503 and leaves the message in the box).
+UNSAVED_MARK = {"tutor_error": "storage_unavailable"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,6 +71,12 @@ class TutorAction(Action, ABC):
         msg = incoming(tracker)
         try:
             replies = self.move(the_tutor(), msg, tracker)
+        except (StoreUnavailable, SQLAlchemyError) as e:  # the database, not the tutor: no trace
+            log.error("action %s for %s not recorded: progress database unavailable (%s)",
+                      self.name(), msg.conversation_id, describe(e))
+            dispatcher.utter_message(text=f"Tutor: {UNSAVED}")
+            dispatcher.utter_message(json_message=UNSAVED_MARK)
+            return []
         except Exception:  # noqa: BLE001 - the learner gets an apology, the log gets the trace
             log.exception("action %s failed for %s", self.name(), msg.conversation_id)
             dispatcher.utter_message(text=f"Tutor: {SORRY}")

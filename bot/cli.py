@@ -134,6 +134,12 @@ def _run(args) -> int:
     return main(args.model)
 
 
+def _cluster(args) -> int:
+    from bot.cluster import main
+
+    return main(args.model)
+
+
 def _web(args) -> int:
     from bot.web.app import serve
 
@@ -179,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run the whole stack in the foreground")
     r.add_argument("--model", default="models/pmo-tutor.tar.gz")
     r.set_defaults(func=_run)
+
+    cl = sub.add_parser("cluster", help="run the scaled-out stack in the foreground (make run-cluster)")
+    cl.add_argument("--model", default="models/pmo-tutor.tar.gz")
+    cl.set_defaults(func=_cluster)
 
     w = sub.add_parser("web", help="run the web app (trainer API and pages) alone")
     w.add_argument("--host", default="127.0.0.1")

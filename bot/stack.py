@@ -6,8 +6,12 @@ Each child's output goes to var/log/<name>.log.
 After start-up the supervisor keeps the stack serving. A child that exits is restarted with
 exponential backoff (1 s, 2 s, 4 s ... at most 30 s; back to 1 s once it has stayed healthy for
 60 s); a child whose health URL stops answering (3 checks in a row, 2 s timeout, one every ~2 s)
-is hung: its process group gets SIGKILL and it is restarted the same way. The others keep
-serving meanwhile. A child that fails during the first start-up still stops everything (exit 1).
+while idle is hung: its process group gets SIGKILL and it is restarted the same way. A child that
+does not answer but is using the CPU (a Rasa server under a class's load answers late: its one
+event loop is working through the queue) is busy, not hung, and is killed only if it goes on not
+answering for 60 s. The others keep serving meanwhile. A child that fails during the first
+start-up still stops everything (exit 1). The loop is the Supervisor class, which bot/cluster.py
+(`make run-cluster`) uses too.
 
 Nothing outlives a supervisor killed with SIGKILL: every child asks the kernel for SIGKILL when
 the supervisor dies (PR_SET_PDEATHSIG, Linux), and var/run/stack.json names the supervisor and
@@ -17,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import pwd
 import secrets
 import signal
 import subprocess
@@ -25,6 +30,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -33,7 +39,9 @@ BIN = Path(sys.executable).parent
 START_TIMEOUT = float(os.environ.get("PMO_TUTOR_START_TIMEOUT", "180"))
 HEALTH_INTERVAL = 2.0  # seconds between a running child's health checks
 HEALTH_TIMEOUT = 2.0  # a check that gets no answer in this long fails
-HEALTH_FAILURES = 3  # failed checks in a row that make a child hung
+HEALTH_FAILURES = 3  # failed checks in a row that make a child hung, if it is idle meanwhile
+BUSY_CPU = 0.05  # a child using at least this share of a CPU while failing its checks is busy, not hung
+BUSY_LIMIT = 60.0  # ... and is taken for hung only after failing its checks this long
 BACKOFF_MAX = 30  # restart delays double from 1 s up to this
 STABLE_AFTER = 60.0  # healthy this long after a restart: the next delay is 1 s again
 DRAIN = 15.0  # on SIGTERM/SIGINT, how long children get before SIGKILL
@@ -46,19 +54,23 @@ except (OSError, AttributeError):
     _prctl = None
 
 
-def _die_with(parent: int):
-    """preexec_fn for a child (runs after Popen's setsid, before exec): SIGKILL it when the
-    supervisor dies. The setting survives exec; it is tied to the thread that forked, so children
-    are only ever started from the main thread. If the supervisor died before prctl took effect,
-    the child is already an orphan and kills itself."""
+def _die_with(parent: int, signum: int = signal.SIGKILL):
+    """preexec_fn for a child (runs after Popen's setsid and its change of user, before exec):
+    send it `signum` (SIGKILL unless a child asks for a gentler one) when the supervisor dies. The
+    setting survives exec; it is tied to the thread that forked, so children are only ever started
+    from the main thread. If the supervisor died before prctl took effect, the child is already an
+    orphan and kills itself."""
 
     def preexec() -> None:
         if _prctl is not None:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
         if os.getppid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
 
     return preexec
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def describe_exit(code: int) -> str:
@@ -69,7 +81,13 @@ def describe_exit(code: int) -> str:
 class Child:
     name: str
     argv: list[str]
-    health: str | None
+    health: str | None  # a URL that answers 200 while the child is healthy
+    probe: Callable[[], bool] | None = None  # or a check of its own (a database, Redis); may raise
+    stop_signal: int = signal.SIGTERM  # what asks it to drain and exit (PostgreSQL: SIGINT)
+    death_signal: int = signal.SIGKILL  # what it gets if the supervisor dies
+    user: str | None = None  # run as this user (PostgreSQL refuses to run as root)
+    tier: int = 0  # start order: higher tiers need lower ones, and are stopped first
+    env: dict | None = None  # extra environment for this child only
     proc: subprocess.Popen | None = None
     log: Path | None = None
     started: float = 0.0  # monotonic time of the last (re)start
@@ -77,6 +95,9 @@ class Child:
     healthy_since: float | None = None  # start of the current run of passed checks
     next_check: float = 0.0
     failures: int = 0  # failed health checks in a row
+    failing_since: float | None = None  # when the current run of failed checks began
+    cpu_mark: float | None = None  # the process group's CPU seconds then
+    busy_noted: bool = False  # said once per run of failed checks that it is busy, not hung
     restarts: int = 0  # restarts so far
     streak: int = 0  # restarts since the child last stayed healthy for STABLE_AFTER
     restart_at: float | None = None  # when a dead child is due to start again
@@ -86,20 +107,37 @@ class Child:
         out = open(self.log, "ab", buffering=0)
         if self.restarts:
             out.write(f"\n--- supervisor: restart {self.restarts} ---\n".encode())
-        # Own process group, so stopping it also stops anything it forked (Sanic workers).
+        as_user = {}
+        if self.user and os.geteuid() == 0:
+            pw = pwd.getpwnam(self.user)
+            as_user = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+        # Own process group, so stopping it also stops anything it forked (Sanic workers). The
+        # change of user happens before preexec_fn, so the death signal is kept.
         self.proc = subprocess.Popen(
-            self.argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with(os.getpid()),
+            self.argv, cwd=ROOT, env=dict(env, **(self.env or {})), stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with(os.getpid(), self.death_signal), **as_user,
         )
         out.close()
         self.started = time.monotonic()
-        self.ready = self.health is None
+        self.ready = not self.checked
         self.healthy_since = self.started if self.ready else None
         self.next_check = 0.0
         self.failures = 0
+        self.failing_since = self.cpu_mark = None
+        self.busy_noted = False
         self.restart_at = None
 
+    @property
+    def checked(self) -> bool:
+        """Does the child have a health check (an URL or a probe)?"""
+        return self.health is not None or self.probe is not None
+
     def healthy(self) -> bool:
+        if self.probe is not None:
+            try:
+                return bool(self.probe())
+            except Exception:  # noqa: BLE001 - a probe that fails for any reason is a failed check
+                return False
         if self.health is None:
             return True
         try:
@@ -107,6 +145,17 @@ class Child:
                 return r.status == 200
         except (OSError, ValueError):  # refused, reset, timed out (socket.timeout is an OSError)
             return False
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) used so far by the child's process group, or None."""
+        if self.proc is None:
+            return None
+        ticks = 0
+        for pid in _group_members(self.proc.pid):
+            st = _stat(pid)
+            if st:
+                ticks += int(st[11]) + int(st[12])  # utime, stime
+        return ticks / _CLK_TCK
 
     def tail(self, lines: int = 25) -> str:
         try:
@@ -127,7 +176,7 @@ class Child:
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            self.signal_group(signal.SIGTERM)
+            self.signal_group(self.stop_signal)
 
     def kill(self) -> None:
         """SIGKILL the whole group and reap the child."""
@@ -297,18 +346,214 @@ def tracker_store_endpoint(url: str) -> dict:
     return ep
 
 
-def write_endpoints(var: Path, action_port: int) -> Path:
+def write_endpoints(var: Path, action_port: int, lock_store: dict | None = None) -> Path:
+    """Rasa's endpoints.yml. `lock_store` defaults to the one-process lock store that hands a
+    conversation's lock straight to its next message (rasa_server/lock_store.py); several Rasa
+    processes pass {"type": "rasa_server.lock_store.QuickRedisLockStore", "url": host, "port": ...,
+    "db": ...}."""
     tracker_url = os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}"
     endpoints = {
         # Our actions never read the domain: not sending it saves serialising it on every message.
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook", "enable_selective_domain": True},
         "tracker_store": tracker_store_endpoint(tracker_url),
+        "lock_store": dict(lock_store or {"type": "rasa_server.lock_store.QuickInMemoryLockStore"}),
     }
     path = var / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     path.chmod(0o600)  # may hold a database password
     return path
 
+
+class Supervisor:
+    """Starts children, keeps them serving and stops them: the loop shared by `make run`
+    (this module) and `make run-cluster` (bot/cluster.py).
+
+    A child that exits is restarted with exponential backoff; one whose health check fails
+    HEALTH_FAILURES times in a row is hung: SIGKILL and the same restart. With a `hold_dir`, a
+    file named after a child in it holds that child stopped (it is drained as on shutdown and not
+    restarted) until the file is removed: a rolling restart, or measuring with fewer replicas."""
+
+    def __init__(self, env: dict, logdir: Path, runfile: Path, hold_dir: Path | None = None):
+        self.env = env
+        self.logdir = logdir
+        self.runfile = runfile
+        self.hold_dir = hold_dir
+        self.children: list[Child] = []
+        self.stopping = False
+        self.started = time.monotonic()
+        self._held: set[str] = set()
+
+    def install_signals(self) -> None:
+        def on_signal(signum, _frame):
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    def write_runfile(self) -> None:
+        write_runfile(self.runfile, self.children)
+
+    def launch(self, group: list[Child]) -> bool:
+        """Start `group` and wait until each is healthy. False (after printing why) if one exits
+        or is still not healthy after START_TIMEOUT, or a signal asks to stop; the caller then
+        calls shutdown()."""
+        began = time.monotonic()
+        for c in group:
+            c.start(self.env, self.logdir)
+            self.children.append(c)
+        self.write_runfile()
+        pending = list(group)
+        while pending:
+            if self.stopping:
+                return False
+            for c in list(pending):
+                if c.proc.poll() is not None:
+                    print(f"{c.name} exited during start-up ({c.log}):\n{c.tail()}", file=sys.stderr)
+                    return False
+                if c.healthy():
+                    now = time.monotonic()
+                    print(f"{c.name} ready after {now - self.started:.1f}s", flush=True)
+                    c.ready, c.healthy_since, c.next_check = True, now, now + HEALTH_INTERVAL
+                    pending.remove(c)
+            if time.monotonic() - began > START_TIMEOUT:
+                names = ", ".join(c.name for c in pending)
+                print(f"not ready after {START_TIMEOUT:.0f}s: {names}; see {self.logdir}", file=sys.stderr)
+                return False
+            time.sleep(0.3)
+        return True
+
+    @staticmethod
+    def _drain(group: list[Child]) -> None:
+        for c in group:
+            c.stop()
+        deadline = time.monotonic() + DRAIN
+        for c in group:
+            while c.proc and c.proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            c.kill()
+
+    def shutdown(self, code: int) -> int:
+        """Stop every child, the highest tier first (each tier gets up to DRAIN seconds to finish
+        what it is doing while the tiers it needs still run), then SIGKILL what is left."""
+        print("Stopping...", flush=True)
+        for tier in sorted({c.tier for c in self.children}, reverse=True):
+            self._drain([c for c in self.children if c.tier == tier])
+        try:
+            self.runfile.unlink()
+        except OSError:
+            pass
+        print("Stopped.", flush=True)
+        return code
+
+    def schedule_restart(self, c: Child, why: str) -> None:
+        """`c` is dead and reaped: start it again after its backoff delay."""
+        c.restarts += 1
+        c.streak += 1
+        delay = min(BACKOFF_MAX, 2 ** (c.streak - 1))
+        c.restart_at = time.monotonic() + delay
+        c.proc = None
+        print(f"{why}; restarting in {delay}s (restart {c.restarts})", flush=True)
+        self.write_runfile()
+
+    def _is_held(self, c: Child) -> bool:
+        return self.hold_dir is not None and (self.hold_dir / c.name).exists()
+
+    def _hold(self, c: Child) -> None:
+        if c.name not in self._held:
+            self._held.add(c.name)
+            print(f"{c.name} held ({self.hold_dir / c.name} exists): stopping it", flush=True)
+            if c.proc is not None:
+                self._drain([c])
+            c.proc, c.restart_at, c.ready = None, None, False
+            self.write_runfile()
+
+    def _release(self, c: Child) -> None:
+        self._held.discard(c.name)
+        c.streak = 0
+        c.start(self.env, self.logdir)
+        self.write_runfile()
+        print(f"{c.name} released: started (pid {c.proc.pid})", flush=True)
+
+    def supervise(self) -> int:
+        """Keep the children serving until SIGTERM/SIGINT; then stop them all. One pass over the
+        children about every half second. Only this (the main) thread starts children, which
+        PR_SET_PDEATHSIG needs."""
+        while not self.stopping:
+            for c in self.children:
+                if self.stopping:
+                    break
+                if self.hold_dir is not None:
+                    if self._is_held(c):
+                        self._hold(c)
+                        continue
+                    if c.name in self._held:
+                        self._release(c)
+                        continue
+                self._check(c)
+            time.sleep(0.5)
+        return self.shutdown(0)
+
+    def _check(self, c: Child) -> None:
+        now = time.monotonic()
+        if c.proc is None:  # dead, waiting out its backoff
+            if now >= c.restart_at:
+                c.start(self.env, self.logdir)
+                self.write_runfile()
+                print(f"{c.name} restarted (pid {c.proc.pid})", flush=True)
+            return
+        code = c.proc.poll()
+        if code is not None:
+            c.signal_group(signal.SIGKILL)  # whatever it forked goes with it
+            if code > 0:
+                print(f"{c.name} log ({c.log}):\n{c.tail(10)}", file=sys.stderr, flush=True)
+            self.schedule_restart(c, f"{c.name} exited ({describe_exit(code)})")
+            return
+        if not c.ready:  # restarted, not healthy yet
+            if c.healthy():
+                now = time.monotonic()
+                c.ready, c.healthy_since, c.next_check = True, now, now + HEALTH_INTERVAL
+                print(f"{c.name} ready again after {now - c.started:.1f}s", flush=True)
+            elif now - c.started > START_TIMEOUT:
+                c.kill()
+                self.schedule_restart(c, f"{c.name} not healthy {START_TIMEOUT:.0f}s after its restart; killed it")
+            return
+        if c.streak and c.healthy_since is not None and now - c.healthy_since >= STABLE_AFTER:
+            c.streak = 0  # stayed healthy: the next restart waits 1 s again
+        if not c.checked or now < c.next_check:
+            return
+        ok = c.healthy()
+        now = time.monotonic()
+        c.next_check = now + HEALTH_INTERVAL
+        if ok:
+            c.failures, c.failing_since, c.cpu_mark, c.busy_noted = 0, None, None, False
+            if c.healthy_since is None:
+                c.healthy_since = now
+            return
+        c.failures += 1
+        c.healthy_since = None
+        if c.failing_since is None:
+            c.failing_since, c.cpu_mark = now, c.cpu_seconds()
+        if c.failures < HEALTH_FAILURES:
+            return
+        # Not answering. Hung (stopped, deadlocked, waiting on something that never comes) if it
+        # is idle meanwhile; if it is using the CPU it is busy (a replica under a class's load
+        # answers its health check late): taken for hung only after BUSY_LIMIT.
+        cpu, failing = c.cpu_seconds(), now - c.failing_since
+        busy = cpu is not None and c.cpu_mark is not None and cpu - c.cpu_mark >= BUSY_CPU * max(failing, HEALTH_INTERVAL)
+        what = c.health or "its health probe"
+        if busy and failing < BUSY_LIMIT:
+            if not c.busy_noted:
+                c.busy_noted = True
+                print(f"{c.name} is slow to answer {what} but busy (CPU {cpu - c.cpu_mark:.1f}s in {failing:.0f}s); "
+                      f"not restarting it unless this lasts {BUSY_LIMIT:.0f}s", flush=True)
+            return
+        c.kill()
+        if busy:
+            why = f"{c.name} hung (busy but {what} did not answer for {failing:.0f}s); killed it (SIGKILL)"
+        else:
+            why = (f"{c.name} hung ({what} did not answer {c.failures} checks in a row, "
+                   f"{HEALTH_TIMEOUT:.0f}s timeout, while idle); killed it (SIGKILL)")
+        self.schedule_restart(c, why)
 
 def main(model: str = "models/pmo-tutor.tar.gz") -> int:
     var = Path(os.environ.get("PMO_TUTOR_VAR", ROOT / "var"))
@@ -347,63 +592,10 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
     env["SANIC_HOST"] = "127.0.0.1"  # the action server listens on loopback only
     env["RASA_URL"] = f"http://127.0.0.1:{rasa_port}"
 
-    stopping = False
-
-    def on_signal(signum, _frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    def shutdown(code: int) -> int:
-        print("Stopping...", flush=True)
-        for c in children:
-            c.stop()
-        deadline = time.monotonic() + DRAIN
-        for c in children:
-            while c.proc and c.proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            c.kill()
-        try:
-            runfile.unlink()
-        except OSError:
-            pass
-        print("Stopped.", flush=True)
-        return code
-
-    def schedule_restart(c: Child, why: str) -> None:
-        """`c` is dead and reaped: start it again after its backoff delay."""
-        c.restarts += 1
-        c.streak += 1
-        delay = min(BACKOFF_MAX, 2 ** (c.streak - 1))
-        c.restart_at = time.monotonic() + delay
-        c.proc = None
-        print(f"{why}; restarting in {delay}s (restart {c.restarts})", flush=True)
-        write_runfile(runfile, children)
-
-    started = time.monotonic()
-    for c in children:
-        c.start(env, logdir)
-    write_runfile(runfile, children)
-    pending = list(children)
-    while pending:
-        if stopping:
-            return shutdown(0)
-        for c in list(pending):
-            if c.proc.poll() is not None:
-                print(f"{c.name} exited during start-up ({c.log}):\n{c.tail()}", file=sys.stderr)
-                return shutdown(1)
-            if c.healthy():
-                now = time.monotonic()
-                print(f"{c.name} ready after {now - started:.1f}s", flush=True)
-                c.ready, c.healthy_since, c.next_check = True, now, now + HEALTH_INTERVAL
-                pending.remove(c)
-        if time.monotonic() - started > START_TIMEOUT:
-            names = ", ".join(c.name for c in pending)
-            print(f"not ready after {START_TIMEOUT:.0f}s: {names}; see {logdir}", file=sys.stderr)
-            return shutdown(1)
-        time.sleep(0.3)
+    sup = Supervisor(env, logdir, runfile)
+    sup.install_signals()
+    if not sup.launch(children):
+        return sup.shutdown(0 if sup.stopping else 1)
 
     print(
         "\nPMO Challenge Tutor is running.\n"
@@ -415,54 +607,4 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
         "Press Ctrl-C to stop.",
         flush=True,
     )
-    # Supervision: one pass over the children about every half second. Only this (the main)
-    # thread starts children, which PR_SET_PDEATHSIG needs.
-    while not stopping:
-        for c in children:
-            if stopping:
-                break
-            now = time.monotonic()
-            if c.proc is None:  # dead, waiting out its backoff
-                if now >= c.restart_at:
-                    c.start(env, logdir)
-                    write_runfile(runfile, children)
-                    print(f"{c.name} restarted (pid {c.proc.pid})", flush=True)
-                continue
-            code = c.proc.poll()
-            if code is not None:
-                c.signal_group(signal.SIGKILL)  # whatever it forked goes with it
-                if code > 0:
-                    print(f"{c.name} log ({c.log}):\n{c.tail(10)}", file=sys.stderr, flush=True)
-                schedule_restart(c, f"{c.name} exited ({describe_exit(code)})")
-                continue
-            if not c.ready:  # restarted, not healthy yet
-                if c.healthy():
-                    now = time.monotonic()
-                    c.ready, c.healthy_since, c.next_check = True, now, now + HEALTH_INTERVAL
-                    print(f"{c.name} ready again after {now - c.started:.1f}s", flush=True)
-                elif now - c.started > START_TIMEOUT:
-                    c.kill()
-                    schedule_restart(c, f"{c.name} not healthy {START_TIMEOUT:.0f}s after its restart; killed it")
-                continue
-            if c.streak and c.healthy_since is not None and now - c.healthy_since >= STABLE_AFTER:
-                c.streak = 0  # stayed healthy: the next restart waits 1 s again
-            if c.health is None or now < c.next_check:
-                continue
-            ok = c.healthy()
-            now = time.monotonic()
-            c.next_check = now + HEALTH_INTERVAL
-            if ok:
-                c.failures = 0
-                if c.healthy_since is None:
-                    c.healthy_since = now
-                continue
-            c.failures += 1
-            c.healthy_since = None
-            if c.failures >= HEALTH_FAILURES:
-                c.kill()
-                schedule_restart(
-                    c, f"{c.name} hung ({c.health} did not answer {HEALTH_FAILURES} checks in a row, "
-                       f"{HEALTH_TIMEOUT:.0f}s timeout); killed it (SIGKILL)"
-                )
-        time.sleep(0.5)
-    return shutdown(0)
+    return sup.supervise()

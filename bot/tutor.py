@@ -160,10 +160,12 @@ class Tutor:
             Reply("pm", s.persona.opening),
             Reply("pm", show.register_text(s), data=show.register_data(s)),
         ]
-        with self.store.transaction() as db:
+        def begin(db):
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.start_session(db, msg.conversation_id, msg.learner_id, scenario_id, seed)
             self._transcript(db, session, msg, replies, learner_text=msg.text or None)
+
+        self.store.run(begin)  # run again on a transient lock: all or nothing
         return name_pm(replies, s)
 
     def brief(self, msg: Incoming) -> list[Reply]:
@@ -299,15 +301,24 @@ class Tutor:
 
 
     def _in_session(self, msg: Incoming, move) -> list[Reply]:
-        with self.store.transaction() as db:
+        """One move in one transaction, run again from the records on a transient lock (the move
+        rebuilds its state from the database each time), so a verdict is recorded once or not at
+        all: StoreUnavailable when the database cannot take it."""
+
+        def turn(db):
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.active_session(db, msg.conversation_id)
             if session is None:
-                return [tutor("There's no role-play running yet. Start one first:"), self.menu()]
+                return None
             s = variant(session.scenario, session.seed)
             replies = move(db, session, s)
             self._transcript(db, session, msg, replies, learner_text=msg.text[:MAX_TEXT])
             return name_pm(replies, s)
+
+        replies = self.store.run(turn)
+        if replies is None:
+            return [tutor("There's no role-play running yet. Start one first:"), self.menu()]
+        return replies
 
     def _transcript(self, db, session, msg: Incoming, replies: list[Reply], learner_text: str | None) -> None:
         if learner_text:

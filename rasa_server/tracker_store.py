@@ -11,9 +11,19 @@ the domain has no slots and the rules look at the last turn only. So this store
   turn and the 500th,
 - on SQLite keeps connections open with WAL, instead of a new connection, a full journal and an
   fsync for every save.
+
+Several Rasa processes may serve the same conversation (`make run-cluster`: two replicas behind
+nginx, any replica may take any message). The database, not a process's memory, is the truth:
+a kept tracker remembers the database id of the newest event it holds, and before it is used
+again one indexed query fetches the events written after that id (by another replica) and
+applies them, in order, to the kept tracker; usually there are none, or the few of the turn the
+other replica served. A save checks that nobody wrote in between (Rasa's lock store serialises a
+conversation's messages, so nobody should); if someone did, the kept tracker is dropped and the
+next message reads the conversation from the database.
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections import OrderedDict
 from typing import Any, Iterator, Optional
@@ -21,15 +31,18 @@ from typing import Any, Iterator, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
 RECENT_EVENTS = 30  # about five learner turns; a rule needs one
 CACHED_CONVERSATIONS = 5000
 _SAVED = "_pmo_last_saved_event"  # set on trackers this store has read or saved
+_LAST_ID = "_pmo_last_event_id"  # the database id of the newest event such a tracker holds
+_INDEX = "ix_events_sender_id_id"  # finds a conversation's newest events without reading the older ones
 
 
 class RecentEventsSQLTrackerStore(SQLTrackerStore):
@@ -39,8 +52,12 @@ class RecentEventsSQLTrackerStore(SQLTrackerStore):
         self.recent_events = int(recent_events)
         self.cached_conversations = int(cached_conversations)
         self._trackers: OrderedDict[str, DialogueStateTracker] = OrderedDict()
-        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
-            self._keep_sqlite_connections()
+        if self.engine.dialect.name == "sqlite":
+            if self.engine.url.database not in (None, "", ":memory:"):
+                self._keep_sqlite_connections()
+        else:
+            self._check_connections()
+        self._index_events()
 
     def _keep_sqlite_connections(self) -> None:
         url = self.engine.url
@@ -57,31 +74,117 @@ class RecentEventsSQLTrackerStore(SQLTrackerStore):
 
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    def _check_connections(self) -> None:
+        """A server database (PostgreSQL) may restart under a running replica: test a pooled
+        connection before use, so the first message after a restart does not fail."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+    def _index_events(self) -> None:
+        try:
+            sa.Index(_INDEX, self.SQLEvent.sender_id, self.SQLEvent.id).create(self.engine, checkfirst=True)
+        except sa.exc.SQLAlchemyError as e:  # another replica creating it at the same moment
+            logger.warning("Could not create index %s on events: %s", _INDEX, e)
+
     # -- reading --------------------------------------------------------------------------
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         tracker = self._trackers.get(sender_id)
-        if tracker is not None and not self._unsaved(tracker):
+        if tracker is not None and not self._unsaved(tracker) and self._catch_up(tracker):
             self._trackers.move_to_end(sender_id)
             return tracker
-        # Not cached, or an interrupted message left unsaved events on it: the database decides.
+        # Not kept, or an interrupted message left unsaved events on it: the database decides.
         self._trackers.pop(sender_id, None)
-        tracker = await super().retrieve(sender_id)
+        tracker = self._load(sender_id)
         if tracker is not None:
             self._trim(tracker)
             self._mark_saved(tracker)
             self._remember(tracker)
         return tracker
 
+    def _load(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation's latest session from the database (as Rasa's own retrieve), with
+        the id of its newest event."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not self.domain or not rows:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(r.data) for r in rows], self.domain.slots)
+        setattr(tracker, _LAST_ID, rows[-1].id)
+        return tracker
+
+    def _catch_up(self, tracker: DialogueStateTracker) -> bool:
+        """Apply to a kept tracker the events other processes wrote since it was read or saved.
+        False if the tracker has no known position (then it is read afresh)."""
+        last = getattr(tracker, _LAST_ID, None)
+        if last is None:
+            return False
+        E = self.SQLEvent
+        with self.session_scope() as session:
+            rows = (session.query(E.id, E.data)
+                    .filter(E.sender_id == tracker.sender_id, E.id > last)
+                    .order_by(E.id).all())
+        if not rows:
+            return True
+        for event in deserialise_events([json.loads(r.data) for r in rows]):
+            tracker.update(event)  # as DialogueStateTracker.from_events does, one by one
+        setattr(tracker, _LAST_ID, rows[-1].id)
+        self._trim(tracker)
+        self._mark_saved(tracker)
+        logger.debug("Conversation %s: %d events from another process applied", tracker.sender_id, len(rows))
+        return True
+
     # -- writing --------------------------------------------------------------------------
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's SQLTrackerStore.save, writing only what this store has not written yet, and
+        noting the id of the newest event."""
         try:
-            await super().save(tracker)  # writes what _additional_events returns
+            await self.stream_events(tracker)
+            diverged, last = self._write(tracker)
         except BaseException:
             self._trackers.pop(tracker.sender_id, None)
             raise
+        if diverged:
+            # Someone else wrote to this conversation since we read it: keep nothing in memory,
+            # the next message reads the conversation from the database.
+            logger.warning("Conversation %s was written by another process meanwhile; re-reading it next time",
+                           tracker.sender_id)
+            self._trackers.pop(tracker.sender_id, None)
+            return
+        setattr(tracker, _LAST_ID, last)
         self._mark_saved(tracker)
         self._trim(tracker)
         self._remember(tracker)
+
+    def _write(self, tracker: DialogueStateTracker) -> tuple[bool, Optional[int]]:
+        E = self.SQLEvent
+        with self.session_scope() as session:
+            newest = session.query(sa.func.max(E.id)).filter(E.sender_id == tracker.sender_id).scalar()
+            if hasattr(tracker, _SAVED):
+                events = self._unsaved(tracker)
+                diverged = newest != getattr(tracker, _LAST_ID, None)
+            else:  # a tracker we never saw (a new conversation): Rasa's way, counting rows
+                events = list(super()._additional_events(session, tracker))
+                diverged = False
+            rows = [self._row(tracker.sender_id, event) for event in events]
+            session.add_all(rows)
+            session.flush()  # assigns the ids
+            last = rows[-1].id if rows else newest
+            session.commit()
+        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+        return diverged, last
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         if hasattr(tracker, _SAVED):

@@ -109,3 +109,71 @@ async def test_sqlite_runs_in_wal_mode(db):
     await new_conversation(open_store(db))
     with sqlite3.connect(db) as c:
         assert c.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+# -- several Rasa processes on one database (make run-cluster: any replica takes any message) -------
+
+async def test_two_replicas_taking_turns_see_every_turn_and_write_each_once(db):
+    one, two = open_store(db, recent_events=10), open_store(db, recent_events=10)
+    await new_conversation(one)
+    for n in range(1, 9):
+        store = one if n % 2 else two  # round robin, as nginx does
+        tracker = await store.retrieve("learner")
+        # what this replica holds is what the database says, though the other replica served the last turn
+        if n > 1:
+            assert tracker.latest_message.text == f"R{n - 1}'s owner is wrong"
+        turn(tracker, n)
+        await store.save(tracker)
+    rows = stored(db)
+    assert rows.count("user:") == 8
+    assert len(rows) == 1 + 3 + 8 * 4
+    for store in (one, two):
+        tracker = await store.retrieve("learner")
+        fresh = await open_store(db, recent_events=10).retrieve("learner")
+        assert tracker.latest_message.text == "R8's owner is wrong"
+        assert [e.as_dict() for e in tracker.events] == [e.as_dict() for e in fresh.events]
+
+
+async def test_a_kept_tracker_costs_one_query_when_nobody_else_wrote(db):
+    store = open_store(db)
+    tracker = await new_conversation(store)
+    statements = []
+    sa_event = __import__("sqlalchemy").event
+    sa_event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert await store.retrieve("learner") is tracker
+    assert len(statements) == 1 and "events.id >" in statements[0]
+
+
+async def test_a_write_nobody_was_meant_to_make_in_between_drops_the_kept_tracker(db):
+    """Rasa's lock store serialises a conversation; if two processes still wrote at once, the
+    database stays the truth: both writes are kept, and the next message reads them."""
+    one, two = open_store(db), open_store(db)
+    await new_conversation(one)
+    a = await one.retrieve("learner")
+    b = await two.retrieve("learner")
+    turn(a, 1)
+    turn(b, 2)
+    await one.save(a)
+    await two.save(b)  # two did not see one's turn
+    assert "learner" not in two._trackers
+    again = await two.retrieve("learner")
+    texts = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert texts == ["R1's owner is wrong", "R2's owner is wrong"]
+    assert stored(db).count("user:") == 2
+
+
+async def test_a_new_session_started_by_the_other_replica_is_seen(db):
+    one, two = open_store(db), open_store(db)
+    await new_conversation(one)
+    tracker = await one.retrieve("learner")
+    turn(tracker, 1)
+    await one.save(tracker)
+    other = await two.retrieve("learner")
+    other.update(ActionExecuted("action_session_start"))
+    other.update(SessionStarted())
+    other.update(ActionExecuted("action_listen"))
+    turn(other, 2)
+    await two.save(other)
+    mine = await one.retrieve("learner")
+    applied = [e.text for e in mine.applied_events() if isinstance(e, UserUttered)]
+    assert applied == ["R2's owner is wrong"]  # as a fresh read of the latest session gives

@@ -5,14 +5,15 @@ import contextlib
 import json
 import logging
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional, TypeVar
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -73,36 +74,172 @@ def default_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'progress.db'}"
 
 
-def make_engine(url: str | None = None) -> Engine:
+T = TypeVar("T")
+# What the learner is told when the progress database cannot be used (web chat, actions).
+CANNOT_SAVE = "the tutor can't save progress right now, please try again in a moment"
+BUSY_TIMEOUT = float(os.environ.get("PMO_TUTOR_DB_BUSY_TIMEOUT", "10"))  # SQLite: wait this long for a lock
+ATTEMPTS = 3  # a transaction that meets a transient lock is run again, this many times in all
+BACKOFF = 0.2  # seconds before the second attempt; doubled for each next one
+# Failures worth another attempt: SQLite's lock (also the one its busy handler cannot wait out, a
+# read transaction that must become a write one) and PostgreSQL's serialization failure and deadlock.
+_TRANSIENT = ("database is locked", "database table is locked", "database schema is locked")
+_TRANSIENT_PG = {"40001", "40P01"}
+
+
+class StoreUnavailable(Exception):
+    """The progress database cannot be used right now (down, locked, read-only, deleted). Nothing
+    of the failed transaction was kept; `reason` is for the log and the health check."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def transient(error: BaseException) -> bool:
+    """A failure another attempt can get past: a lock, a serialization failure, a deadlock."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if getattr(error.orig, "pgcode", None) in _TRANSIENT_PG:
+        return True
+    return any(t in str(error.orig).lower() for t in _TRANSIENT)
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database, not the request, is at fault: unreachable, locked, read-only, gone, full."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(error, (OperationalError, InterfaceError, StoreUnavailable)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def describe(error: BaseException) -> str:
+    """A failure in a line, without the SQL statement or its parameters (learner text)."""
+    if isinstance(error, StoreUnavailable):
+        return error.reason
+    orig = getattr(error, "orig", None) or error
+    return f"{type(orig).__name__}: {str(orig).splitlines()[0][:200] if str(orig) else ''}".rstrip(": ")
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (also in its URI form, sqlite:///file:/path?mode=ro&uri=true)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///"):].split("?")[0]
+    path = path[len("file:"):] if path.startswith("file:") else path
+    return Path(path) if path not in ("", ":memory:") else None
+
+
+def make_engine(url: str | None = None, busy_timeout: float | None = None) -> Engine:
     url = url or default_url()
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if _sqlite_path(url) is not None:
+        _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
         # Connections are pooled and kept open: with a fresh connection per transaction, closing
         # the last one checkpointed and deleted the WAL file on every learner message (measured:
         # a third of the action server's time).
+        timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=4, max_overflow=8,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": timeout, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn, _):  # WAL lets the web app read while the action server writes
             cur = conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except Exception:  # noqa: BLE001 - a read-only file: reads still work, writes say why
+                log.warning("progress database %s: cannot switch to WAL (read-only?)", url)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+    elif url.startswith("postgresql"):
+        # A server that does not answer fails the connection in seconds, not minutes.
+        engine = create_engine(url, future=True, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
     return engine
 
 
 class ProgressStore:
-    def __init__(self, url: str | None = None):
-        self.engine = make_engine(url)
+    def __init__(self, url: str | None = None, busy_timeout: float | None = None):
+        self.engine = make_engine(url, busy_timeout)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
         self._imported: tuple[tuple, dict[str, Scenario]] = ((), {})
+        self._imported_retry_at = 0.0
+        self._file = _sqlite_path(str(self.engine.url))
+        self._file_id: tuple[int, int] | None = None  # (device, inode) of the SQLite file in use
+        self._schema = False
+        try:  # a database that is down at start-up is not fatal: it is created when it answers
+            self._ensure_schema()
+        except StoreUnavailable as e:
+            log.error("progress database unavailable at start-up (%s); will try again on each request", e.reason)
         loader.use_imported(self.imported_scenarios)
+
+    # -- availability -----------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        if self._schema:
+            return
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as e:
+            raise StoreUnavailable(f"cannot open the progress database: {describe(e)}") from e
+        self._schema = True
+        if self._file is not None:
+            st = self._file.stat()
+            self._file_id = (st.st_dev, st.st_ino)
+
+    def _file_problem(self) -> str | None:
+        """For a SQLite file: is it still the file this process opened? (Deleted or replaced
+        mid-run, the open connections would go on writing to a file nobody will ever read.)"""
+        if self._file is None or self._file_id is None:
+            return None
+        try:
+            st = self._file.stat()
+        except FileNotFoundError:
+            return f"the progress database file {self._file} was deleted while the tutor was running"
+        except OSError as e:
+            return f"the progress database file {self._file} cannot be read: {e.strerror}"
+        if (st.st_dev, st.st_ino) != self._file_id:
+            return f"the progress database file {self._file} was replaced while the tutor was running"
+        return None
+
+    def health(self) -> str | None:
+        """None when the database answers and has its tables; else what is wrong, in a line."""
+        problem = self._file_problem()
+        if problem:
+            return problem
+        try:
+            self._ensure_schema()
+            with self.engine.connect() as conn:
+                missing = sorted({t.name for t in Base.metadata.sorted_tables} - set(inspect(conn).get_table_names()))
+        except StoreUnavailable as e:
+            return e.reason
+        except SQLAlchemyError as e:
+            return f"the progress database does not answer: {describe(e)}"
+        if missing:
+            return f"the progress database has lost its tables ({', '.join(missing)})"
+        return None
+
+    def run(self, work: Callable[[DbSession], T], attempts: int = ATTEMPTS) -> T:
+        """`work(db)` in one transaction. A transient failure (a lock) rolls back and runs it again,
+        after 0.2 s, then 0.4 s; any other database failure, or the last, is StoreUnavailable, with
+        nothing of the transaction kept. `work` must be safe to repeat: it reads what it needs from
+        `db` (the tutor's moves derive their state from the records)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as db:
+                    return work(db)
+            except SQLAlchemyError as e:
+                if transient(e) and attempt < attempts:
+                    delay = BACKOFF * 2 ** (attempt - 1)
+                    log.warning("progress database busy (%s); attempt %d of %d in %.1fs",
+                                describe(e), attempt + 1, attempts, delay)
+                    time.sleep(delay)
+                    continue
+                if unavailable(e):
+                    log.error("progress database unavailable: %s", describe(e))
+                    raise StoreUnavailable(describe(e)) from e
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- scenarios made from trainers' registers ----------------------------------------------
     def save_imported(self, scenario: dict) -> str:
@@ -120,7 +257,10 @@ class ProgressStore:
             return True
 
     def imported_scenarios(self, include_deleted: bool = False) -> dict[str, Scenario]:
-        """By id; parsed again only when the set changes (another process may import or delete)."""
+        """By id; parsed again only when the set changes (another process may import or delete).
+        With the database unavailable, the last set read stands (asked again after a few seconds)."""
+        if time.monotonic() < self._imported_retry_at:
+            return self._live_imported(include_deleted)
         try:
             with self.transaction() as db:
                 seen = tuple(db.execute(select(ImportedScenario.id, ImportedScenario.created_at,
@@ -128,9 +268,12 @@ class ProgressStore:
                 if seen != self._imported[0]:
                     rows = db.execute(select(ImportedScenario)).scalars().all()
                     self._imported = (seen, {r.id: s for r in rows if (s := self._parse_imported(r))})
-        except SQLAlchemyError:
-            log.exception("imported scenarios unavailable; serving the built-in ones")
-            return {}
+        except (SQLAlchemyError, StoreUnavailable) as e:
+            log.error("imported scenarios unavailable (%s); serving those last read", describe(e))
+            self._imported_retry_at = time.monotonic() + 5
+        return self._live_imported(include_deleted)
+
+    def _live_imported(self, include_deleted: bool) -> dict[str, Scenario]:
         live = {sid for sid, _, deleted in self._imported[0] if deleted is None or include_deleted}
         return {sid: s for sid, s in self._imported[1].items() if sid in live}
 
@@ -145,9 +288,17 @@ class ProgressStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[DbSession]:
+        self._ensure_schema()
+        problem = self._file_problem()
+        if problem:
+            log.error("%s; refusing to write (restart the tutor once the file is back)", problem)
+            raise StoreUnavailable(problem)
         db = self._factory()
         try:
             yield db
+            problem = self._file_problem()  # deleted meanwhile: the commit would be lost
+            if problem:
+                raise StoreUnavailable(problem)
             db.commit()
         except BaseException:
             db.rollback()

@@ -7,6 +7,7 @@ cannot see); `Scenario.parse_obj` accepts it as it is.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -29,8 +30,23 @@ def finding_key(f: Finding) -> str:
     return ":".join(x for x in (f.type, f.risk_id, f.other_risk_id) if x)
 
 
+def unique_ids(rows: list[RegisterRow]) -> list[RegisterRow]:
+    """The rows with an id each of their own: a register that repeats an id (two rows "R1", or
+    blank ids) keeps the first and names the others after their line in the file ("R1 (line 5)"),
+    so findings, the trainer's review keys and the exercise's rows never mix two rows up."""
+    seen: set[str] = set()
+    out = []
+    for r in rows:
+        if r.id in seen:
+            r = dataclasses.replace(r, id=f"{r.id} (line {r.line})")
+        seen.add(r.id)
+        out.append(r)
+    return out
+
+
 def review(rows: list[RegisterRow], today: dt.date, tolerance: int, scheme: Scheme | None = None) -> list[dict]:
     """The findings a trainer reviews before publishing, each with its key."""
+    rows = unique_ids(rows)
     return [f.as_dict() | {"key": finding_key(f)} for f in lint_rows(rows, today, tolerance, scheme) if f.risk_id]
 
 
@@ -64,7 +80,8 @@ def _row(r: RegisterRow, today: dt.date) -> dict:
         "category": r.category.strip() or "General",
         "probability": p, "impact": i, "score": r.score if r.score is not None else p * i,
         "owner": r.owner.strip(), "response": _response(r.response),
-        "actions": r.actions.strip(), "status": r.status,
+        # The linter reads anything but "closed" as open ("active", "monitoring"); so does the role-play.
+        "actions": r.actions.strip(), "status": "closed" if r.status == "closed" else "open",
         "last_reviewed": r.last_reviewed or today,
     }
 
@@ -193,6 +210,13 @@ def from_register(rows: list[RegisterRow], title: str, today: dt.date, tolerance
         raise NotPlayable(f"{scheme.name} scores on a 1-{max(scheme.probability, scheme.impact)} scale; the "
                           "role-play plays scales up to 5 for now (the linter reads any)")
     tolerance = scheme.tolerance
+    if not dt.date(1900, 1, 1) <= today <= dt.date(2999, 12, 31):
+        raise NotPlayable(f"the review date {today.isoformat()} is not a date a register is judged on")
+    rows = unique_ids(rows)
+    top = scheme.probability * scheme.impact
+    bad = next((r for r in rows if r.score is not None and not 0 <= r.score <= top), None)
+    if bad is not None:
+        raise NotPlayable(f"row {bad.line} ({bad.id}): score {bad.score} is outside 0 to {top}, the scale's range")
     ids = {r.id for r in rows}
     unknown = [rid for rid in underrated if rid not in ids]
     if unknown:

@@ -49,18 +49,29 @@ def load_scenario(path: Path | str) -> Scenario:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except OSError as e:
         raise ScenarioError(path, [f"cannot read: {e.strerror}"]) from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(path, [f"not UTF-8 text (byte {e.start})"]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ScenarioError(path, [f"not valid YAML{where}: {getattr(e, 'problem', e)}"]) from None
+    except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as e:
+        # PyYAML's own constructors fail so on some tagged values ("!!timestamp 0000-0-0")
+        raise ScenarioError(path, [f"not valid YAML: a value cannot be read ({e})"]) from None
     if not isinstance(raw, dict):
         raise ScenarioError(path, ["expected a mapping of scenario fields at the top level"])
+    odd = [k for k in raw if not isinstance(k, str)]
+    if odd:
+        raise ScenarioError(path, [f"field names must be text, not {odd[0]!r}"])
     try:
         return Scenario.parse_obj(raw)
     except ValidationError as e:
         raise ScenarioError(
             path, [f"{_field_path(err['loc'])}: {err['msg']}" for err in e.errors()]
         ) from None
+    except (TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+        # a shape no validator expected (a list where a mapping goes, deep in the file)
+        raise ScenarioError(path, [f"the file's structure cannot be read ({type(e).__name__}: {e})"]) from None
 
 
 def scenario_files(directory: Path | str | None = None) -> list[Path]:

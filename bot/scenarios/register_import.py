@@ -40,6 +40,7 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 60
 MAX_SCANNED_ROWS = 20000
 MAX_UNPACKED = 64 * 2**20  # a workbook's parts unzipped; a real register is a few MB at most
+MAX_SCORE = 10_000  # far above any scale's top (a 10 x 10 scale scores 100)
 
 
 class RegisterError(Exception):
@@ -103,9 +104,9 @@ def _scale(value: object, field: str, top: int = 5) -> int | None:
     try:
         n = float(text)
     except ValueError:
-        raise ValueError(f"{field} '{value}' is not a number from 1 to {top}") from None
+        raise ValueError(f"{field} '{str(value)[:40]}' is not a number from 1 to {top}") from None
     if not (1 <= n <= top and n == int(n)):
-        raise ValueError(f"{field} {value} is outside 1 to {top}")
+        raise ValueError(f"{field} {str(value)[:40]} is outside 1 to {top}")
     return int(n)
 
 
@@ -113,9 +114,13 @@ def _score(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(float(str(value).strip()))
-    except ValueError:
-        raise ValueError(f"score '{value}' is not a number") from None
+        n = float(str(value).strip())
+        score = int(n)  # OverflowError for "inf" or "1e400", ValueError for "nan"
+    except (ValueError, OverflowError):
+        raise ValueError(f"score '{str(value)[:40]}' is not a number") from None
+    if abs(score) > MAX_SCORE:
+        raise ValueError(f"score {str(value)[:40]} is not a risk score (at most {MAX_SCORE})")
+    return score
 
 
 def _check_unpacked_size(name: str, data: bytes) -> None:

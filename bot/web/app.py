@@ -8,16 +8,20 @@ import hmac
 import json
 import logging
 import os
+import re
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import aiohttp
 from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.evaluation.scheme import SchemeError, parse_scheme
 from bot.evaluation.state import Verdict
 from bot.progress import reports
 from bot.progress.models import Challenge, Session
-from bot.progress.store import ProgressStore
+from bot.progress.store import CANNOT_SAVE, ProgressStore, StoreUnavailable, describe
 from bot.scenarios.loader import library
 from bot.scenarios.from_register import NotPlayable
 from bot.scenarios.register_import import RegisterError
@@ -26,6 +30,7 @@ from bot.tutor import Tutor
 from bot.web import charts, check, export, learner
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 STATIC = Path(__file__).parent / "static"
 STORE = web.AppKey("store", ProgressStore)
 TOKEN = web.AppKey("token", str)
@@ -40,14 +45,43 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 MAX_COMMENT = 2000
+MAX_BODY = 1024**2  # any request (a trainer's register file is the largest)
+MAX_LEARNER_BODY = 64 * 1024  # a chat message at its limit, every character escaped, fits easily
+SHUTDOWN_TIMEOUT = 12.0  # SIGTERM: in-flight requests get this long (the supervisor waits 15 s)
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # dates a query or a review may name
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a UTF-16 pair: JSON allows it, UTF-8 cannot carry it
+
+
+def clean_text(value: str) -> str:
+    """Text from a request as the database and every channel can carry it: a lone surrogate and
+    a NUL (PostgreSQL refuses it in text) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value).replace("\x00", "\ufffd")
+
+
+def _cleaned(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _cleaned(v) for k, v in value.items()}
+    return value
 
 
 def _json(data, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
-def _error(status: int, message: str) -> web.Response:
-    return _json({"error": message}, status)
+def _error(status: int, message: str, headers: dict | None = None) -> web.Response:
+    r = _json({"error": message}, status)
+    r.headers.update(headers or {})
+    return r
+
+
+async def _db(request: web.Request, work: Callable[..., T]) -> T:
+    """`work(db)` in one transaction, off the event loop (a locked or unreachable database holds
+    up this request only), run again on a transient lock; StoreUnavailable becomes the 503."""
+    return await asyncio.to_thread(request.app[STORE].run, work)
 
 
 def _authorised(request: web.Request) -> bool:
@@ -92,10 +126,16 @@ async def guard(request: web.Request, handler):
             return _error(403, "cross-site request refused")
     try:
         response = await handler(request)
+    except web.HTTPRequestEntityTooLarge as e:
+        default = e.reason == "Request Entity Too Large"  # aiohttp's own, at MAX_BODY
+        return _error(413, f"the request is too large (at most {MAX_BODY // 1024} KB)" if default else e.reason)
     except web.HTTPException as e:
         if api or path.startswith(LEARNER_PATHS):
             return _error(e.status, e.reason)
         raise
+    except (StoreUnavailable, SQLAlchemyError) as e:  # the database, not the request: try again later
+        log.error("%s: progress database unavailable (%s)", path, describe(e))
+        return _error(503, CANNOT_SAVE, headers={"Retry-After": "5"})
     except Exception:  # noqa: BLE001 - log the trace, answer plainly
         log.exception("error serving %s", path)
         return _error(500, "internal error; the details are in the server log")
@@ -113,8 +153,23 @@ async def guard(request: web.Request, handler):
 
 
 # -- trainer API (contract) ---------------------------------------------------------------------
+HEALTH_TIMEOUT = 3.0
+
+
 async def health(request: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    """{"status": "ok"}, or {"status": "degraded", "reason": ...} when the progress database is
+    unreachable, deleted or has lost its tables. Still 200 then (the app itself answers, and a
+    restart would not bring the database back: the supervisor must not kill it for this);
+    `?ready=1` answers 503 when degraded, for a load balancer that reads only the status."""
+    try:
+        problem = await asyncio.wait_for(asyncio.to_thread(request.app[STORE].health), HEALTH_TIMEOUT)
+    except asyncio.TimeoutError:
+        problem = f"the progress database did not answer within {HEALTH_TIMEOUT:.0f}s"
+    if problem is None:
+        return _json({"status": "ok"})
+    log.warning("health: degraded: %s", problem)
+    status = 503 if request.query.get("ready") in ("1", "true") else 200
+    return _json({"status": "degraded", "reason": problem}, status)
 
 
 async def scenarios(request: web.Request) -> web.Response:
@@ -125,10 +180,9 @@ def _int_param(request: web.Request, name: str, default: int, upper: int) -> int
     raw = request.query.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(reason=f"{name} must be a whole number") from None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+        raise web.HTTPBadRequest(reason=f"{name} must be a whole number from 0 to {upper}")
+    value = int(raw)
     if not 0 <= value <= upper:
         raise web.HTTPBadRequest(reason=f"{name} must be between 0 and {upper}")
     return value
@@ -147,9 +201,12 @@ def _judging(values) -> tuple[int, dt.date] | web.Response:
     except ValueError:
         return _error(400, "the tolerance is a score from 1 to 25 (probability x impact on a 5 x 5 scale)")
     try:
-        return tolerance, dt.date.fromisoformat(values["today"]) if values.get("today") else dt.date.today()
-    except ValueError:
-        return _error(400, "the review date (today) must be a date (YYYY-MM-DD)")
+        today = dt.date.fromisoformat(values["today"]) if values.get("today") else dt.date.today()
+        if not EARLIEST <= today <= LATEST:
+            raise ValueError
+    except (ValueError, TypeError):
+        return _error(400, f"the review date (today) must be a date (YYYY-MM-DD) from {EARLIEST.year} to {LATEST.year}")
+    return tolerance, today
 
 
 async def import_scenario(request: web.Request) -> web.Response:
@@ -175,18 +232,23 @@ async def import_scenario(request: web.Request) -> web.Response:
     reviewed = {"exclude": frozenset(listed("exclude")), "underrated": tuple(listed("underrated")),
                 "missing": tuple(m.strip()[:80] for m in q.getall("missing", []) if m.strip())[:10]}
     tutor = Tutor(request.app[STORE])
+    title = clean_text(title)
     try:
         if q.get("preview") in ("1", "true"):
             return _json(await asyncio.to_thread(tutor.review_register, name, data, today, tolerance, scheme))
         sid = await asyncio.to_thread(tutor.import_register, name, data, title, today, tolerance, scheme, **reviewed)
     except (RegisterError, NotPlayable) as e:
         return _error(400, f"cannot make an exercise from this register: {e}")
+    except ValidationError as e:  # a register from_register did not foresee: its bug, logged, not a 500
+        log.exception("an imported register made an invalid scenario")
+        where = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()[:3])
+        return _error(400, f"cannot make an exercise from this register: a row does not fit the exercise ({where})")
     return _json({"id": sid}, 201)
 
 
 async def delete_scenario(request: web.Request) -> web.Response:
-    sid = request.match_info["scenario_id"]
-    if Tutor(request.app[STORE]).delete_imported(sid):
+    sid = clean_text(request.match_info["scenario_id"])[:200]
+    if await asyncio.to_thread(Tutor(request.app[STORE]).delete_imported, sid):
         return _json({"deleted": sid})
     if sid in library():
         return _error(409, f"{sid} is a built-in scenario; only imported ones can be deleted")
@@ -197,26 +259,28 @@ async def learners(request: web.Request) -> web.Response:
     limit = _int_param(request, "limit", 500, 5000)
     offset = _int_param(request, "offset", 0, 10**9)
     store = request.app[STORE]
-    with store.transaction() as db:
-        return _json(store.learners(db, limit=limit, offset=offset))
+    return _json(await _db(request, lambda db: store.learners(db, limit=limit, offset=offset)))
 
 
 async def learner_sessions(request: web.Request) -> web.Response:
-    store = request.app[STORE]
-    with store.transaction() as db:
-        sessions = store.sessions_of(db, request.match_info["learner_id"])
-        if sessions is None:
-            return _error(404, "no such learner")
-        return _json([reports.session_summary(s) for s in sessions])
+    store, learner_id = request.app[STORE], clean_text(request.match_info["learner_id"])
+    if len(learner_id) > 200:  # the column's width: no learner has a longer id
+        return _error(404, "no such learner")
+
+    def work(db):
+        sessions = store.sessions_of(db, learner_id)
+        return None if sessions is None else [reports.session_summary(s) for s in sessions]
+
+    found = await _db(request, work)
+    return _error(404, "no such learner") if found is None else _json(found)
 
 
 def _row_id(text: str) -> int | None:
     """A database id from a URL, or None: ids are positive and fit a 64-bit integer column."""
-    try:
-        value = int(text)
-    except ValueError:
+    if not (text.isascii() and text.isdigit()):  # int() would take " 1", "١" and "1_0"
         return None
-    return value if 0 < value < 2**63 else None
+    value = int(text[:20])
+    return value if 0 < value < 2**63 and len(text) <= 19 else None
 
 
 def _session(request: web.Request, db) -> Session:
@@ -231,14 +295,11 @@ def _session(request: web.Request, db) -> Session:
 
 async def session_detail(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    with store.transaction() as db:
-        return _json(reports.session_detail(db, store, _session(request, db)))
+    return _json(await _db(request, lambda db: reports.session_detail(db, store, _session(request, db))))
 
 
 async def session_transcript(request: web.Request) -> web.Response:
-    store = request.app[STORE]
-    with store.transaction() as db:
-        return _json(reports.transcript(_session(request, db)))
+    return _json(await _db(request, lambda db: reports.transcript(_session(request, db))))
 
 
 # -- trainer dashboard API ----------------------------------------------------------------------
@@ -247,9 +308,12 @@ def _date(request: web.Request, name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise web.HTTPBadRequest(reason=f"{name} must be a date YYYY-MM-DD") from None
+    if not EARLIEST <= value <= LATEST:
+        raise web.HTTPBadRequest(reason=f"{name} must be a date from {EARLIEST.year} to {LATEST.year}")
+    return value
 
 
 def _filters(request: web.Request) -> dict:
@@ -260,7 +324,7 @@ def _filters(request: web.Request) -> dict:
     if level and level not in {s.level for s in library().values()}:
         raise web.HTTPBadRequest(reason="no such level")
     return {"scenario": scenario, "level": level, "since": _date(request, "from"), "until": _date(request, "to"),
-            "learner_id": q.get("learner") or None}
+            "learner_id": clean_text(q.get("learner") or "")[:200] or None}
 
 
 def _report(db, store, filters: dict, limit: int | None = reports.VIEW_LIMIT) -> tuple[list[Session], list[dict]]:
@@ -273,21 +337,24 @@ def _report(db, store, filters: dict, limit: int | None = reports.VIEW_LIMIT) ->
 async def report(request: web.Request) -> web.Response:
     """The dashboard's main view: learners, teams and sessions matching the filters."""
     store, filters = request.app[STORE], _filters(request)
-    with store.transaction() as db:
+
+    def work(db):
         sessions, rows = _report(db, store, filters)
-        return _json({
+        return {
             "sessions": rows,
             "learners": reports.learner_rows(db, rows),
             "teams": reports.team_rows(db, store, sessions, rows),
-            "scenarios": [s.summary_card() for s in sorted(library().values(), key=lambda s: s.id)],
-            "levels": sorted({s.level for s in library().values()}),
-        })
+        }
+
+    data = await _db(request, work)
+    data["scenarios"] = [s.summary_card() for s in sorted(library().values(), key=lambda s: s.id)]
+    data["levels"] = sorted({s.level for s in library().values()})
+    return _json(data)
 
 
 async def class_view(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
-    with store.transaction() as db:
-        data = reports.class_report(db, store, reports.find_sessions(db, **filters))
+    data = await _db(request, lambda db: reports.class_report(db, store, reports.find_sessions(db, **filters)))
     data["missed_svg"] = charts.missed_chart(data["missed"])
     data["progress_svg"] = charts.progress_chart(data["over_time"])
     return _json(data)
@@ -295,16 +362,14 @@ async def class_view(request: web.Request) -> web.Response:
 
 async def class_chart(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
-    with store.transaction() as db:
-        data = reports.class_report(db, store, reports.find_sessions(db, **filters))
+    data = await _db(request, lambda db: reports.class_report(db, store, reports.find_sessions(db, **filters)))
     svg = charts.missed_chart(data["missed"]) if request.match_info["chart"] == "missed" else charts.progress_chart(data["over_time"])
     return web.Response(text=svg, content_type="image/svg+xml")
 
 
 async def session_review(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    with store.transaction() as db:
-        return _json(reports.review(db, store, _session(request, db)))
+    return _json(await _db(request, lambda db: reports.review(db, store, _session(request, db))))
 
 
 async def override(request: web.Request) -> web.Response:
@@ -312,42 +377,49 @@ async def override(request: web.Request) -> web.Response:
     kept, and the session's score follows."""
     store = request.app[STORE]
     try:
-        body = await request.json()
-        assert isinstance(body, dict)
-    except (ValueError, AssertionError):
+        body = await _body(request)
+    except web.HTTPBadRequest:
         return _error(400, "send a JSON object: {verdict, comment, trainer, flaw_id?}")
-    verdict = str(body.get("verdict") or "")
+    wrong = next((k for k in ("verdict", "comment", "trainer", "flaw_id")
+                  if body.get(k) is not None and not isinstance(body[k], str)), None)
+    if wrong:
+        return _error(400, f"{wrong} must be a string, not {_json_type(body[wrong])}")
+    verdict = body.get("verdict") or ""
     if verdict not in {v.value for v in Verdict}:
         return _error(400, "verdict must be one of " + ", ".join(v.value for v in Verdict))
-    comment = str(body.get("comment") or "").strip()[:MAX_COMMENT]
+    comment = (body.get("comment") or "").strip()[:MAX_COMMENT]
     if not comment:
         return _error(400, "a comment is required: say why the verdict changes")
     trainer = learner.clean_name(body.get("trainer")) or "trainer"
-    flaw_id = str(body["flaw_id"]) if body.get("flaw_id") else None
+    flaw_id = body["flaw_id"][:40] if body.get("flaw_id") else None
     challenge_id = _row_id(request.match_info["challenge_id"])
     if challenge_id is None:
         return _error(404, "no such challenge")
-    with store.transaction() as db:
-        challenge = db.get(Challenge, challenge_id)
-        if challenge is None:
-            return _error(404, "no such challenge")
-        session = db.get(Session, challenge.session_id)
-        scenario = variant(session.scenario, session.seed)
-        flaw_type = None
-        if flaw_id:
-            flaw = next((f for f in scenario.flaws if f.id == flaw_id), None)
-            if flaw is None:
-                return _error(400, "no such flaw in this session's register")
-            flaw_type = flaw.type.value
-        current = next(e for e in store.effective_challenges(db, session) if e.challenge.id == challenge_id)
-        if verdict in (Verdict.HIT.value, Verdict.FIX_ACCEPTED.value) and not (flaw_id or current.flaw_id):
-            return _error(400, "say which flaw (flaw_id) this challenge found")
-        store.override_verdict(db, challenge, verdict, trainer, comment, flaw_id, flaw_type)
-        if session.score is not None:  # a finished session's frozen score follows the override
-            session.score = reports.live_score(db, store, session, fresh=True)
-        log.info("challenge %s of session %s: verdict %s -> %s by %s", challenge_id, session.id,
-                 current.verdict, verdict, trainer)
-        return _json(reports.review(db, store, session))
+    return await _db(request, lambda db: _override(db, store, challenge_id, verdict, comment, trainer, flaw_id))
+
+
+def _override(db, store, challenge_id: int, verdict: str, comment: str, trainer: str, flaw_id: str | None):
+    """The override in the database (a worker thread): the session's review, or the refusal."""
+    challenge = db.get(Challenge, challenge_id)
+    if challenge is None:
+        return _error(404, "no such challenge")
+    session = db.get(Session, challenge.session_id)
+    scenario = variant(session.scenario, session.seed)
+    flaw_type = None
+    if flaw_id:
+        flaw = next((f for f in scenario.flaws if f.id == flaw_id), None)
+        if flaw is None:
+            return _error(400, "no such flaw in this session's register")
+        flaw_type = flaw.type.value
+    current = next(e for e in store.effective_challenges(db, session) if e.challenge.id == challenge_id)
+    if verdict in (Verdict.HIT.value, Verdict.FIX_ACCEPTED.value) and not (flaw_id or current.flaw_id):
+        return _error(400, "say which flaw (flaw_id) this challenge found")
+    store.override_verdict(db, challenge, verdict, trainer, comment, flaw_id, flaw_type)
+    if session.score is not None:  # a finished session's frozen score follows the override
+        session.score = reports.live_score(db, store, session, fresh=True)
+    log.info("challenge %s of session %s: verdict %s -> %s by %s", challenge_id, session.id,
+             current.verdict, verdict, trainer)
+    return _json(reports.review(db, store, session))
 
 
 def _download(text: str, filename: str, content_type: str) -> web.Response:
@@ -358,24 +430,25 @@ def _download(text: str, filename: str, content_type: str) -> web.Response:
 
 async def export_sessions(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
-    with store.transaction() as db:
-        _, rows = _report(db, store, filters, limit=None)
+    _, rows = await _db(request, lambda db: _report(db, store, filters, limit=None))
     return _download(export.to_csv(rows, export.SESSION_COLUMNS), "sessions.csv", "text/csv")
 
 
 async def export_challenges(request: web.Request) -> web.Response:
     store, filters = request.app[STORE], _filters(request)
-    with store.transaction() as db:
-        rows = reports.challenge_rows(db, store, reports.find_sessions(db, **filters, limit=None))
+    rows = await _db(request, lambda db: reports.challenge_rows(db, store, reports.find_sessions(db, **filters, limit=None)))
     return _download(export.to_csv(rows, export.CHALLENGE_COLUMNS), "challenges.csv", "text/csv")
 
 
 async def export_transcript(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    with store.transaction() as db:
+
+    def work(db):
         session = _session(request, db)
-        data = reports.review(db, store, session)
-    name = f"session-{session.id}-transcript"
+        return session.id, reports.review(db, store, session)
+
+    session_id, data = await _db(request, work)
+    name = f"session-{session_id}-transcript"
     if request.match_info["fmt"] == "csv":
         return _download(export.to_csv(export.transcript_rows(data["transcript"]), export.TRANSCRIPT_COLUMNS),
                          f"{name}.csv", "text/csv")
@@ -386,27 +459,49 @@ async def export_transcript(request: web.Request) -> web.Response:
 
 # -- learner chat -------------------------------------------------------------------------------
 async def _body(request: web.Request) -> dict:
+    raw = await request.read()  # at most MAX_BODY: aiohttp answers 413 beyond
+    if request.path.startswith(LEARNER_PATHS) and len(raw) > MAX_LEARNER_BODY:
+        raise web.HTTPRequestEntityTooLarge(MAX_LEARNER_BODY, len(raw), reason=(
+            f"the request is too large (over {MAX_LEARNER_BODY // 1024} KB); "
+            f"a message may be at most {learner.MAX_MESSAGE} characters"))
     try:
-        body = await request.json()
-    except ValueError:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, nested too deep
         raise web.HTTPBadRequest(reason="send a JSON object") from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(reason="send a JSON object")
-    return body
+        raise web.HTTPBadRequest(reason=f"send a JSON object, not a JSON {_json_type(body)}")
+    return _cleaned(body)
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string", type(None): "null"}.get(type(value), "value")
+
+
+def _unsaved(raw) -> bool:
+    """Did the actions say the move could not be recorded (the progress database is down)?"""
+    return isinstance(raw, list) and any(
+        isinstance(m, dict) and isinstance(m.get("custom"), dict)
+        and m["custom"].get("tutor_error") == "storage_unavailable" for m in raw)
 
 
 async def chat_message(request: web.Request) -> web.Response:
     """The learner's message goes to Rasa's REST channel from here, so the browser only ever
     talks to this app (the CSP stays 'self') and the sender is the cookie's learner."""
     body = await _body(request)
-    text = str(body.get("message") or "").strip()
+    if body.get("message") is not None and not isinstance(body["message"], str):
+        return _error(400, f"the message must be text, not a JSON {_json_type(body['message'])}")
+    text = (body.get("message") or "").strip()
     if not text:
         return _error(400, "type a message first")
     if len(text) > learner.MAX_MESSAGE:
         return _error(400, f"that message is too long (at most {learner.MAX_MESSAGE} characters)")
     learner_id, store = request["learner_id"], request.app[STORE]
-    with store.transaction() as db:
-        learner.ensure_learner(db, store, learner_id)
+    # Not reachable or not writable: the message is not sent on (503, the page keeps the text).
+    await _db(request, lambda db: learner.ensure_learner(db, store, learner_id))
     try:
         async with request.app[HTTP].post(
             f"{request.app[RASA_URL]}/webhooks/rest/webhook",
@@ -421,33 +516,37 @@ async def chat_message(request: web.Request) -> web.Response:
     except (aiohttp.ClientError, TimeoutError, ValueError) as e:
         log.warning("Rasa unreachable: %s", type(e).__name__)
         return _error(502, "the tutor is not answering right now; try again in a moment")
-    role = Tutor(store).speaker_role(learner_id)  # a manager-level stakeholder is not a PM
+    if _unsaved(raw):  # the actions could not record the move: nothing counted, send it again
+        return _error(503, CANNOT_SAVE, headers={"Retry-After": "5"})
+    try:  # a manager-level stakeholder is not a PM; the answer is recorded already, so never a 503 here
+        role = await asyncio.to_thread(Tutor(store).speaker_role, learner_id)
+    except (StoreUnavailable, SQLAlchemyError) as e:
+        log.warning("speaker role unavailable (%s); answering as the PM", describe(e))
+        role = "Project Manager"
     return _json({"messages": learner.shape(raw, role)})
 
 
 async def chat_history(request: web.Request) -> web.Response:
-    store = request.app[STORE]
-    with store.transaction() as db:
-        data = learner.history(db, request["learner_id"])
+    data = await _db(request, lambda db: learner.history(db, request["learner_id"]))
     data["scenarios"] = learner.scenario_buttons()
     return _json(data)
 
 
 async def chat_name(request: web.Request) -> web.Response:
     body = await _body(request)
+    if body.get("name") is not None and not isinstance(body["name"], str):
+        return _error(400, f"the name must be text, not a JSON {_json_type(body['name'])}")
     name = learner.clean_name(body.get("name"))
     if not name:
         return _error(400, "type a name")
     store = request.app[STORE]
-    with store.transaction() as db:
-        who = learner.ensure_learner(db, store, request["learner_id"], name)
-        return _json({"display_name": who.display_name})
+    shown = await _db(request, lambda db: learner.ensure_learner(db, store, request["learner_id"], name).display_name)
+    return _json({"display_name": shown})
 
 
 async def chat_progress(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    with store.transaction() as db:
-        return _json(learner.progress(db, store, request["learner_id"]))
+    return _json(await _db(request, lambda db: learner.progress(db, store, request["learner_id"])))
 
 
 # -- check my register -----------------------------------------------------------------------------
@@ -507,7 +606,7 @@ async def _open_http(app: web.Application):
 
 
 def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_url: str | None = None) -> web.Application:
-    app = web.Application(middlewares=[guard], client_max_size=1024**2)
+    app = web.Application(middlewares=[guard], client_max_size=MAX_BODY)
     app[STORE] = store or ProgressStore()
     app[TOKEN] = token if token is not None else os.environ.get("PMO_TUTOR_TRAINER_TOKEN", "")
     app[RASA_URL] = (rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/")
@@ -546,4 +645,6 @@ def make_app(store: ProgressStore | None = None, token: str | None = None, rasa_
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # No access log: nothing a request carries (cookie, token) can end up in a log file.
-    web.run_app(make_app(), host=host, port=port, print=None, access_log=None)
+    # SIGTERM: stop listening, let in-flight requests (a chat message waiting on the tutor) finish
+    # for up to SHUTDOWN_TIMEOUT, then exit.
+    web.run_app(make_app(), host=host, port=port, print=None, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)

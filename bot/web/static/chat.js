@@ -72,7 +72,8 @@
     busy = true; send.disabled = true; log.setAttribute("aria-busy", "true");
     const typed = !shown;
     if (!shown && /^\/start_scenario/.test(text)) shown = "Start a scenario";
-    log.append(bubble({ speaker: "learner", kind: "text", text: shown || text }));
+    const mine = bubble({ speaker: "learner", kind: "text", text: shown || text });
+    log.append(mine);
     const typing = el("p", { class: "typing", text: "The tutor is thinking…" });
     log.append(typing); scrollDown();
     try {
@@ -83,10 +84,13 @@
       status.textContent = "Enter sends; Shift+Enter starts a new line.";
       status.classList.remove("error");
     } catch (e) {
+      // Not recorded (the tutor is restarting, or can't save progress): the message leaves the
+      // transcript and goes back into the box, ahead of anything typed since, to send again.
       typing.remove();
+      mine.remove();
       status.textContent = `Not sent: ${e.message}. Your text is still in the box.`;
       status.classList.add("error");
-      if (typed) input.value = text;
+      if (typed) { input.value = input.value.trim() ? `${text}\n${input.value}` : text; autosize(); }
     } finally {
       busy = false; send.disabled = false; log.removeAttribute("aria-busy");
       input.focus();
