@@ -586,6 +586,9 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
     except ClusterError as e:
         print(f"make run-cluster: {e}", file=sys.stderr)
         return sup.shutdown(1)
+    except Exception as e:  # noqa: BLE001 - e.g. the database refused to make a table: say so, stop cleanly
+        print(f"make run-cluster: could not prepare the cluster: {type(e).__name__}: {e}", file=sys.stderr)
+        return sup.shutdown(1)
     held = sorted(p.name for p in hold.iterdir())
     if held:
         print(f"Held (not started while the file is there): {', '.join(held)} in {hold}", flush=True)

@@ -346,6 +346,21 @@ def tracker_store_endpoint(url: str) -> dict:
     return ep
 
 
+def databases_missing(var: Path, env: dict) -> str | None:
+    """Why the stack cannot start, if a database it needs does not answer: Rasa's SQL tracker store
+    would wait for its database forever (the progress database only makes the web app degraded,
+    but nothing could be saved, so it is checked too)."""
+    from bot.dbcheck import shown, unreachable
+
+    for name, url in (("TRACKER_STORE_URL", os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var / 'tracker.db'}"),
+                      ("DATABASE_URL", env["DATABASE_URL"])):
+        problem = unreachable(url)
+        if problem:
+            return (f"{name} {shown(url)} does not answer ({problem}). Start that database or correct "
+                    f"{name}, then run again (Rasa's tracker store would otherwise wait for it forever).")
+    return None
+
+
 def write_endpoints(var: Path, action_port: int, lock_store: dict | None = None) -> Path:
     """Rasa's endpoints.yml. `lock_store` defaults to the one-process lock store that hands a
     conversation's lock straight to its next message (rasa_server/lock_store.py); several Rasa
@@ -570,6 +585,9 @@ def main(model: str = "models/pmo-tutor.tar.gz") -> int:
         env["PMO_TUTOR_TRAINER_TOKEN"] = secrets.token_urlsafe(24)
         print(f"Trainer token (generated for this run): {env['PMO_TUTOR_TRAINER_TOKEN']}", flush=True)
     endpoints = write_endpoints(var, action_port)
+    if (problem := databases_missing(var, env)) is not None:
+        print(problem, file=sys.stderr, flush=True)
+        return 1
     rasa = str(BIN / "rasa")
     children = [
         Child(

@@ -42,6 +42,7 @@ import math
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,7 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -495,16 +496,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=str(ROOT / "models" / "pmo-tutor.tar.gz"), help="with --start-stack")
     p.add_argument("--out", type=Path, help="also write the JSON summary here")
     args = p.parse_args(argv)
+    if args.learners < 1:
+        p.error("--learners must be at least 1")
     stack = None
     if args.start_stack:
         stack = OwnStack(Path(args.model))
         args.rasa, args.database_url = stack.rasa, stack.database_url
     args.database_url = args.database_url or default_database_url()
+    summary = None
     try:
         summary = run(args)
     finally:
         if stack is not None:
             stack.stop()
+            if summary is not None and summary["passed"]:
+                shutil.rmtree(stack.tmp, ignore_errors=True)
+            else:
+                print(f"The stack's logs and databases are kept in {stack.tmp}", file=sys.stderr)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summary, indent=2) + "\n")

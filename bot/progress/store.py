@@ -202,6 +202,27 @@ class ProgressStore:
             return f"the progress database file {self._file} was replaced while the tutor was running"
         return None
 
+    def _report_lost_file(self, problem: str) -> None:
+        """Said once at ERROR (then at DEBUG): what happened, and where the data still is. A deleted
+        file lives on while this process holds it open: copy it back before restarting, or the
+        restart starts from an empty database."""
+        if getattr(self, "_lost_reported", False):
+            log.debug("%s; refusing to write", problem)
+            return
+        self._lost_reported = True
+        held: dict[str, str] = {}  # the file (and its write-ahead log) -> where this process still holds it
+        with contextlib.suppress(OSError):
+            for fd in Path("/proc/self/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    for name in (str(self._file), f"{self._file}-wal"):
+                        if target == f"{name} (deleted)":
+                            held.setdefault(name, f"/proc/{os.getpid()}/fd/{fd.name}")
+        rescue = (" Its data is still open in this process: copy "
+                  + " and ".join(f"{src} to {name}" for name, src in held.items()) + " before restarting"
+                  if held else "")
+        log.error("%s; refusing to write until the tutor is restarted on a working file.%s", problem, rescue)
+
     def health(self) -> str | None:
         """None when the database answers and has its tables; else what is wrong, in a line."""
         problem = self._file_problem()
@@ -291,7 +312,7 @@ class ProgressStore:
         self._ensure_schema()
         problem = self._file_problem()
         if problem:
-            log.error("%s; refusing to write (restart the tutor once the file is back)", problem)
+            self._report_lost_file(problem)
             raise StoreUnavailable(problem)
         db = self._factory()
         try:

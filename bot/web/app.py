@@ -466,11 +466,11 @@ async def _body(request: web.Request) -> dict:
             f"a message may be at most {learner.MAX_MESSAGE} characters"))
     try:
         body = json.loads(raw)
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(reason=f"send a JSON object, not a JSON {_json_type(body)}")
+        return _cleaned(body)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, nested too deep
         raise web.HTTPBadRequest(reason="send a JSON object") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(reason=f"send a JSON object, not a JSON {_json_type(body)}")
-    return _cleaned(body)
 
 
 def _json_type(value) -> str:

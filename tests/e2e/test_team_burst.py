@@ -72,7 +72,7 @@ def test_eight_members_at_once_are_each_recorded_once_and_none_waits_a_poll(stac
     assert max(latencies) < MAX_LATENCY_S, latencies
     # The last one answered waited for the others' processing, not for a lock poll: no more
     # than all eight processed one after the other, plus a few hundred ms.
-    assert max(latencies) < sum(alone) + 0.4, (latencies, alone)
+    assert max(latencies) < sum(alone) + 0.6, (latencies, alone)
 
     engine = sa.create_engine(f"sqlite:///{stack.tmp}/progress.db")
     with DbSession(engine) as db:

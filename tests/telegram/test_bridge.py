@@ -193,6 +193,10 @@ def test_webhook_mode_checks_the_secret_token(api, fake_rasa, tmp_path):
         url = f"http://127.0.0.1:{port}/tg/hook"
         assert requests.post(url, json=update, timeout=5).status_code == 403
         assert requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=5).status_code == 403
+        for near in ("", "S3CRET-TOKEN", "s3cret-toke", "s3cret-token2", "s3cret-token,s3cret-token"):
+            r = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": near}, timeout=5)
+            assert r.status_code == 403, near
+        assert requests.post(url, data=b"not json", timeout=5).status_code == 403  # the secret is checked first
         ok = requests.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}, timeout=5)
         assert ok.status_code == 200
         api.wait_text(111, "you said via webhook")
@@ -203,6 +207,14 @@ def test_webhook_mode_checks_the_secret_token(api, fake_rasa, tmp_path):
         api.assert_no_call(lambda c: c.method == "getUpdates", 0, "getUpdates in webhook mode")
     finally:
         b.stop()
+
+
+def test_an_empty_webhook_secret_setting_still_means_a_random_secret():
+    """TELEGRAM_WEBHOOK_SECRET set but empty must not make the webhook open to anyone."""
+    for env in ({"TELEGRAM_BOT_TOKEN": "x"}, {"TELEGRAM_BOT_TOKEN": "x", "TELEGRAM_WEBHOOK_SECRET": ""}):
+        a, b = Config.from_env(env), Config.from_env(env)
+        assert len(a.webhook_secret) >= 32 and a.webhook_secret != b.webhook_secret
+    assert Config.from_env({"TELEGRAM_BOT_TOKEN": "x", "TELEGRAM_WEBHOOK_SECRET": "mine"}).webhook_secret == "mine"
 
 
 def test_pmo_tutor_telegram_runs_alone_from_the_environment_and_stops_on_sigterm(api, fake_rasa, tmp_path):

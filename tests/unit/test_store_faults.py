@@ -227,3 +227,20 @@ async def test_the_action_server_says_progress_cannot_be_saved_not_a_stack_trace
             assert count(actions.the_tutor().store, Challenge) == 1
     finally:
         actions.the_tutor.cache_clear()
+
+
+def test_a_deleted_file_is_reported_once_with_where_its_data_still_is(quick, db_file, caplog):
+    Tutor(quick).start(msg("/start_scenario"), SID, SEED)
+    db_file.unlink()
+    with caplog.at_level(logging.ERROR, "bot.progress.store"):
+        for _ in range(3):
+            with pytest.raises(StoreUnavailable):
+                Tutor(quick).respond(owner_challenge())
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR and "deleted" in r.getMessage()]
+    assert len(errors) == 1 and f"/proc/{os.getpid()}/fd/" in errors[0]
+    rescue = errors[0].split("copy ")[1].split(" to ")[0]
+    import shutil
+
+    shutil.copyfile(rescue, db_file)  # the advice works: the data is back
+    again = ProgressStore(f"sqlite:///{db_file}")
+    assert count(again, Learner) == 1

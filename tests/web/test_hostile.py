@@ -20,7 +20,8 @@ UNICODE = ["\u202eevil\u202c", "\u200b\u200b", "\ufeffBOM", "👩🏽‍💻 Ana
            "\ud800 lone", "x\udfff", "\u2028line\u2029", "🙂" * 100, "\x1b[31mred", "مرحبا Ana", "\U0010ffff"]
 BAD_JSON = [b"", b"{", b"}", b"[]", b"[1, 2]", b"null", b"5", b"true", b'"text"', b"\xff\xfe\xfd", b"{'a': 1}",
             b'{"message": "x",}', b"[" * 50_000 + b"]" * 50_000, b'{"a": ' * 5000 + b"1" + b"}" * 5000,
-            b"NaN", b'{"message": NaN}', b'{"message": Infinity}']
+            b"NaN", b'{"message": NaN}', b'{"message": Infinity}',
+            b'{"a": ' * 990 + b"1" + b"}" * 990, b'{"message": ' + b"[" * 990 + b"]" * 990 + b"}"]
 WRONG_TYPES = [None, [], ["hi"], {}, {"text": "hi"}, 5, 1e308, True, False]
 
 
