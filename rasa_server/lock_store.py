@@ -107,7 +107,9 @@ class _Admission:
     event loop, and a request needs several turns, so the health URL's wait grows with the number
     admitted: at most 8 at a time, 2.3-3.4 s at worst; 3, at most 0.4 s; 2, 0.16 s. Throughput
     was the same within the machine's noise (the CPU is the limit either way: 22-29 msg/s with 8,
-    31 with 3, 24-27 with 2, on a machine other work was also using), so 3."""
+    31 with 3, 24-27 with 2, on a machine other work was also using; on the quiet machine, 200
+    learners, runs with 3 and with 8 one after the other differed by -1.8 msg/s on average, and the
+    slowest message took up to 5.3 s with 3, 9.6 s with 8), so 3. docs/benchmarks.md, "Load"."""
 
     max_concurrent: int = MAX_CONCURRENT
     _slots: Optional[_Slots] = None
