@@ -116,7 +116,7 @@ test-e2e: $(MODEL) $(READER)
 screenshots: $(MODEL) $(READER) $(CHROMIUM)
 	PMO_TUTOR_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web/test_browser.py tests/web/test_check_browser.py
 
-test: $(MODEL) $(READER) $(CHROMIUM) validate
+test: $(MODEL) $(READER) $(CHROMIUM) cluster-packages validate
 	$(BIN)/pmo-tutor scenarios validate
 	$(BIN)/rasa test core --stories tests/stories --model $(MODEL) --out results/core --fail-on-prediction-errors --quiet
 	$(BIN)/pytest -q

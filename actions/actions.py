@@ -49,7 +49,16 @@ def incoming(tracker: Tracker) -> Incoming:
         channel=str(meta.get("channel") or "rest"),
         intent=intent.get("name"),
         confidence=float(intent.get("confidence") or 0.0),
+        message_key=message_key(meta.get("message_id")),
     )
+
+
+def message_key(value) -> str | None:
+    """The channel's id for the message (sent again unchanged on a retry), if it gave a usable one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    key = str(value).strip()
+    return key[:100] if key else None
 
 
 def send(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:

@@ -386,10 +386,15 @@ class Supervisor:
     A child that exits is restarted with exponential backoff; one whose health check fails
     HEALTH_FAILURES times in a row is hung: SIGKILL and the same restart. With a `hold_dir`, a
     file named after a child in it holds that child stopped (it is drained as on shutdown and not
-    restarted) until the file is removed: a rolling restart, or measuring with fewer replicas."""
+    restarted) until the file is removed: a rolling restart, or measuring with fewer replicas.
+    `on_hold(child, held)` runs before a held child is drained (held=True) and after a released
+    one is started (held=False): the cluster takes it out of (puts it back into) nginx's rotation
+    there, so nothing is sent to a replica while it shuts down."""
 
-    def __init__(self, env: dict, logdir: Path, runfile: Path, hold_dir: Path | None = None):
+    def __init__(self, env: dict, logdir: Path, runfile: Path, hold_dir: Path | None = None,
+                 on_hold: Callable[[Child, bool], None] | None = None):
         self.env = env
+        self.on_hold = on_hold
         self.logdir = logdir
         self.runfile = runfile
         self.hold_dir = hold_dir
@@ -477,6 +482,7 @@ class Supervisor:
         if c.name not in self._held:
             self._held.add(c.name)
             print(f"{c.name} held ({self.hold_dir / c.name} exists): stopping it", flush=True)
+            self._tell_hold(c, True)
             if c.proc is not None:
                 self._drain([c])
             c.proc, c.restart_at, c.ready = None, None, False
@@ -488,6 +494,15 @@ class Supervisor:
         c.start(self.env, self.logdir)
         self.write_runfile()
         print(f"{c.name} released: started (pid {c.proc.pid})", flush=True)
+        self._tell_hold(c, False)
+
+    def _tell_hold(self, c: Child, held: bool) -> None:
+        if self.on_hold is None:
+            return
+        try:
+            self.on_hold(c, held)
+        except Exception as e:  # noqa: BLE001 - a failed reload must not stop the supervision
+            print(f"could not take {c.name} {'out of' if held else 'back into'} rotation: {e}", flush=True)
 
     def supervise(self) -> int:
         """Keep the children serving until SIGTERM/SIGINT; then stop them all. One pass over the

@@ -5,6 +5,7 @@ from the records, let the evaluator judge, store the verdicts and the transcript
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -64,6 +65,10 @@ class Incoming:
     channel: str = "rest"
     intent: str | None = None
     confidence: float = 0.0
+    # The channel's id for this message, the same when it is sent again after a failure (the web
+    # chat's resend, the Telegram bridge's held message, a client's retry): an id already
+    # answered gets that answer again, so a retried challenge is never recorded twice.
+    message_key: str | None = None
 
 
 def tutor(text: str, **kw) -> Reply:
@@ -78,6 +83,9 @@ def name_pm(replies: list[Reply], s: Scenario) -> list[Reply]:
 
 
 MAX_SEED = 2**31 - 1  # a seed is stored in an integer column and shown to trainers
+# How many answered message ids a session keeps for replays: a client only ever resends the
+# message it is waiting on, so a few cover learners sharing a team conversation.
+ANSWERED_KEPT = 8
 
 
 class Tutor:
@@ -160,13 +168,18 @@ class Tutor:
             Reply("pm", s.persona.opening),
             Reply("pm", show.register_text(s), data=show.register_data(s)),
         ]
+        name_pm(replies, s)
+
         def begin(db):
+            if (again := self._answered(db, msg)) is not None:
+                return again  # this start was made already; its answer was lost on the way
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.start_session(db, msg.conversation_id, msg.learner_id, scenario_id, seed)
             self._transcript(db, session, msg, replies, learner_text=msg.text or None)
+            self._remember(session, msg, replies, session.context)
+            return replies
 
-        self.store.run(begin)  # run again on a transient lock: all or nothing
-        return name_pm(replies, s)
+        return self.store.run(begin)  # run again on a transient lock: all or nothing
 
     def brief(self, msg: Incoming) -> list[Reply]:
         return self._in_session(msg, lambda db, session, s: [tutor(show.brief_text(s))])
@@ -306,19 +319,46 @@ class Tutor:
         all: StoreUnavailable when the database cannot take it."""
 
         def turn(db):
+            if (again := self._answered(db, msg)) is not None:
+                return again
             self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.active_session(db, msg.conversation_id)
             if session is None:
                 return None
             s = variant(session.scenario, session.seed)
-            replies = move(db, session, s)
+            before = session.context  # a move may replace the context
+            replies = name_pm(move(db, session, s), s)
             self._transcript(db, session, msg, replies, learner_text=msg.text[:MAX_TEXT])
-            return name_pm(replies, s)
+            self._remember(session, msg, replies, before)
+            return replies
 
         replies = self.store.run(turn)
         if replies is None:
             return [tutor("There's no role-play running yet. Start one first:"), self.menu()]
         return replies
+
+    @staticmethod
+    def _key(msg: Incoming) -> str | None:
+        return f"{msg.learner_id}|{msg.message_key}" if msg.message_key else None
+
+    def _answered(self, db, msg: Incoming) -> list[Reply] | None:
+        """The answer already given to this message id in this conversation, or None. Looked up in
+        the same transaction that would record the move, so a move is recorded once."""
+        key = self._key(msg)
+        if key is None:
+            return None
+        session = self.store.latest_session(db, msg.conversation_id)  # a finish leaves none active
+        given = ((session.context or {}).get("answered") or {}).get(key) if session else None
+        return [Reply(**r) for r in given] if isinstance(given, list) else None
+
+    def _remember(self, session, msg: Incoming, replies: list[Reply], before: dict | None) -> None:
+        key = self._key(msg)
+        if key is None:
+            return
+        answered = dict((before or {}).get("answered") or {})
+        answered[key] = [dataclasses.asdict(r) for r in replies]
+        kept = dict(list(answered.items())[-ANSWERED_KEPT:])  # oldest first (dicts keep their order)
+        session.context = {**(session.context or {}), "answered": kept}
 
     def _transcript(self, db, session, msg: Incoming, replies: list[Reply], learner_text: str | None) -> None:
         if learner_text:

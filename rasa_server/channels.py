@@ -11,11 +11,20 @@ request, the guard
   body, non-JSON, JSON that is not an object, a missing or non-string sender or message, a sender
   over MAX_SENDER characters, metadata that is not an object.
 Every refusal is JSON: {"error": "<what to fix>"}.
+
+After RestInput, a message that was not fully handled is 503 (Retry-After: 5) with the reason,
+never 200 with an empty or partial reply: RestInput answers 200 and an empty list when the lock
+store (Redis) or the tracker store fails, and Rasa carries on without an action's replies when no
+action server can be reached (it logs that, in the request's own task, which is how it is seen
+here). The web chat keeps the text to send again, the Telegram bridge holds and redelivers it, and
+the message's id (metadata.message_id) keeps a resend from being recorded twice.
 """
 from __future__ import annotations
 
+import contextvars
 import hmac
 import json
+import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -30,6 +39,9 @@ MAX_MESSAGE = 4000  # characters; the web chat's own limit (bot/web/learner.py)
 MAX_SENDER = 200  # characters
 # A message at the limit, every character a JSON-escaped surrogate pair (12 bytes), plus metadata.
 MAX_BODY_BYTES = 256 * 1024
+UNANSWERED = ("the tutor could not answer that message just now (a part of it is restarting); "
+              "send it again in a moment")
+logger = logging.getLogger(__name__)
 
 
 def _error(status: int, message: str, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
@@ -103,10 +115,42 @@ class GuardedRestInput(RestInput):
         @bp.on_request
         async def guard(request: Request) -> Optional[HTTPResponse]:
             if request.method == "POST":
+                _ACTION_FAILED.set([False])  # this request's own flag (set in its task's context)
                 return self.refusal(request)
             return None
 
+        @bp.on_response
+        async def unanswered(request: Request, response: HTTPResponse) -> Optional[HTTPResponse]:
+            if request.method != "POST" or response.status != 200:
+                return None
+            empty = (response.body or b"").strip() == b"[]"
+            if empty or _ACTION_FAILED.get()[0]:
+                logger.warning("message not fully handled (%s): answered 503",
+                               "no reply" if empty else "an action failed")
+                return _error(503, UNANSWERED, {"Retry-After": "5"})
+            return None
+
         return bp
+
+
+# Whether an action of the current request failed: a one-item list per request, so the flag the
+# log filter sets (deeper in the same task) is the one the response middleware reads.
+_ACTION_FAILED: contextvars.ContextVar[list] = contextvars.ContextVar("action_failed", default=[False])
+
+
+class _ActionFailures(logging.Filter):
+    """Notes Rasa's "Encountered an exception while running action ..." for the current request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Encountered an exception while running action"):
+            flag = _ACTION_FAILED.get()
+            if flag is not _ACTION_FAILED_DEFAULT:
+                flag[0] = True
+        return True
+
+
+_ACTION_FAILED_DEFAULT = _ACTION_FAILED.get()
+logging.getLogger("rasa.core.processor").addFilter(_ActionFailures())
 
 
 def _json_type(value: Any) -> str:

@@ -26,9 +26,10 @@ The store check (every learner's rows, found by the run's sender prefix):
   answered has one hint row; a finish answered with the debrief left the session finished;
 - misattributed: a row of this learner in another session, or a row in this learner's session
   credited to someone else.
-A retried message may be recorded once (the attempt that failed left nothing) or twice (it had
-been processed before its reply was lost): the second is reported as `recorded_twice_after_retry`,
-not as a duplicate.
+Every attempt at a message carries the same message id (metadata.message_id), so a retry of a
+message that had been processed before its reply was lost gets that reply and is not recorded
+again. Were it recorded twice anyway, the second is counted as `recorded_twice_after_retry` (it
+should stay 0), not as a duplicate.
 
 Prints a summary (or JSON with --json); exit status 1 if anything was lost, duplicated or
 misattributed, or more than 1% of the messages were errors. Only talks to 127.0.0.1.
@@ -89,6 +90,8 @@ class Sent:
     attempts: int = 0
     verdict: str | None = None  # a challenge's verdict as the PM's reply shows it
     shown: str | None = None  # hint given / debrief given, as the reply shows it
+    # the message's id, sent with every attempt (as the web chat and the Telegram bridge do)
+    key: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 @dataclass
@@ -113,7 +116,8 @@ class Client:
         while True:
             m.attempts += 1
             try:
-                async with self.session.post(self.url, json={"sender": sender, "message": m.text}) as r:
+                body = {"sender": sender, "message": m.text, "metadata": {"message_id": m.key}}
+                async with self.session.post(self.url, json=body) as r:
                     m.status = r.status
                     body = await r.read()
                     if r.status == 200:

@@ -24,10 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "pmo-tutor.tar.gz"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local import free_port  # noqa: E402  (re-exported: tests use it from here too)
 
 
 class Stack:

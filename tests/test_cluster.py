@@ -15,6 +15,7 @@ import yaml
 
 from bot import cluster, stack
 from bot.stack import Child, Supervisor
+from local import free_port
 
 
 def test_redis_url_becomes_the_lock_store_section():
@@ -63,6 +64,85 @@ def test_nginx_balances_the_replicas_and_never_logs_a_query_string(tmp_path):
         (tmp_path / "tmp" / d).mkdir(parents=True, exist_ok=True)
     check = subprocess.run([nginx, "-t", "-c", str(tmp_path / "conf"), "-p", str(tmp_path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+_BACKEND = """
+import asyncio, sys
+from sanic import Sanic, response
+app = Sanic("replica_" + sys.argv[2].replace("-", "_"))
+@app.route("/", methods=["GET", "POST"])
+@app.route("/webhooks/rest/webhook", methods=["POST"])
+async def answer(request):
+    await asyncio.sleep(0.05)  # a message takes a while, as in Rasa
+    return response.text(sys.argv[2])
+# Sanic, as Rasa runs it: on SIGTERM it stops listening, closes idle keep-alive connections and
+# finishes the requests in flight
+app.run(host="127.0.0.1", port=int(sys.argv[1]), access_log=False, motd=False)
+"""
+
+
+def test_a_held_replica_leaves_nginx_rotation_before_it_stops_so_no_message_fails(tmp_path):
+    """A rolling restart through the real nginx: while messages flow, rasa-1 is held (taken out
+    of rotation, then stopped) and released; every message is answered, none by a held replica."""
+    if not Path(shutil.which("nginx") or "/usr/sbin/nginx").exists():
+        pytest.skip("nginx not installed (make run-cluster installs it)")
+    ports = cluster.Ports(rest=free_port(), actions=free_port(), replicas=(free_port(), free_port()),
+                          action_servers=(free_port(), free_port()))
+    (tmp_path / "log").mkdir()
+    hold = tmp_path / "hold"
+    hold.mkdir()
+    rotation = cluster.Rotation(tmp_path, tmp_path / "log", ports)
+    sup = Supervisor({}, tmp_path / "log", tmp_path / "run.json", hold_dir=hold, on_hold=rotation)
+    replicas = [Child(f"rasa-{n}", _python(_BACKEND) + [str(port), f"rasa-{n}"], f"http://127.0.0.1:{port}/")
+                for n, port in enumerate(ports.replicas, start=1)]
+    assert sup.launch([*replicas, rotation.nginx()])
+    thread = _run(sup)
+    answers: list[tuple[float, int, str]] = []
+    sending = threading.Event()
+    sending.set()
+
+    def send() -> None:
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", ports.rest, timeout=10)
+        while sending.is_set():
+            try:
+                conn.request("POST", "/webhooks/rest/webhook", body=b'{"message": "R3 has no owner"}')
+                r = conn.getresponse()
+                answers.append((time.monotonic(), r.status, r.read().decode()))
+            except OSError as e:
+                answers.append((time.monotonic(), 0, type(e).__name__))
+                conn.close()
+            time.sleep(0.01)
+
+    senders = [threading.Thread(target=send, daemon=True) for _ in range(6)]
+    held: list[tuple[str, float, float]] = []  # (name, stopped at, released at)
+    try:
+        for t in senders:
+            t.start()
+        time.sleep(1)
+        for c in [*replicas, *replicas]:  # a rolling restart, twice over
+            (hold / c.name).touch()
+            assert _until(lambda: c.proc is None), f"{c.name} was not stopped"
+            stopped = time.monotonic()
+            time.sleep(1)
+            (hold / c.name).unlink()
+            held.append((c.name, stopped, time.monotonic()))
+            assert _until(lambda: c.proc is not None and c.healthy())
+            time.sleep(1)
+        back = time.monotonic()
+        time.sleep(1)
+    finally:
+        sending.clear()
+        for t in senders:
+            t.join(timeout=15)
+        sup.stopping = True
+        thread.join(timeout=60)
+    failed = [a for a in answers if a[1] != 200]
+    assert not failed, f"{len(failed)} of {len(answers)} messages failed: {failed[:5]}"
+    for name, stopped, released in held:
+        assert {who for at, _, who in answers if stopped + 0.1 < at < released} == {"rasa-1", "rasa-2"} - {name}
+    assert {"rasa-1", "rasa-2"} <= {who for at, _, who in answers if at > back}  # both back in rotation
+    assert "down;" not in (tmp_path / "nginx" / "nginx.conf").read_text()
 
 
 # -- the supervisor ------------------------------------------------------------------------------

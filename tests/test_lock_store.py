@@ -13,6 +13,7 @@ import pytest
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from local import free_port
 from rasa_server.lock_store import QuickInMemoryLockStore, QuickRedisLockStore
 
 HOLD = 0.05  # seconds each message keeps the lock (its own processing)
@@ -214,18 +215,12 @@ def test_make_runs_endpoints_use_the_quick_lock_store(tmp_path, monkeypatch):
 
 # -- QuickRedisLockStore, against a real redis-server of its own ------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory):
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -409,7 +409,7 @@ class TelegramBridge:
                                              f"{MAX_MESSAGE:,}. Could you say it in two messages?"),
                             reply_to=msg.message_id)
             return
-        await self.converse(chat, update.effective_user, text, reply_to=msg.message_id)
+        await self.converse(chat, update.effective_user, text, reply_to=msg.message_id, key=f"m{msg.message_id}")
 
     def _meant_for_me(self, update: Update, text: str) -> str | None:
         """In a private chat everything; in a group only replies to the bot and mentions of it
@@ -462,7 +462,8 @@ class TelegramBridge:
             payload = fmt.COMMANDS[name][1]
         else:
             payload = fmt.EXTRA_COMMANDS[name]
-        await self.converse(chat, update.effective_user, payload, reply_to=msg.message_id if group else None)
+        await self.converse(chat, update.effective_user, payload, reply_to=msg.message_id if group else None,
+                            key=f"m{msg.message_id}")
         if group and name in ("start", "help"):
             await self.send(chat.id, fmt.group_help(self.app.bot.username, self.reads_all_group_messages))
 
@@ -504,7 +505,7 @@ class TelegramBridge:
                 await q.message.edit_text(
                     f"{q.message.text_html}\n\n✓ <b>{fmt.esc(label)}</b>", parse_mode=ParseMode.HTML
                 )
-        await self.converse(chat, q.from_user, payload)
+        await self.converse(chat, q.from_user, payload, key=f"q{q.id}")
 
     async def _ack(self, q, text: str) -> None:
         try:
@@ -541,8 +542,13 @@ class TelegramBridge:
     def _lock(self, conversation: str) -> asyncio.Lock:
         return self._locks.setdefault(conversation, asyncio.Lock())
 
-    async def converse(self, chat: Chat, user: User | None, text: str, reply_to: int | None = None) -> None:
+    async def converse(self, chat: Chat, user: User | None, text: str, reply_to: int | None = None,
+                       key: str | None = None) -> None:
+        """`key`: the Telegram message (or button press) this is, kept with a held message: if
+        Rasa recorded it before its answer was lost, sending it again is answered, not recorded."""
         conversation, meta = conversation_of(chat, user)
+        if key:
+            meta["message_id"] = f"telegram:{chat.id}:{key}"
         async with self._lock(conversation):
             held = Held(conversation, chat.id, text, meta, reply_to)
             if self.outbox.holds(conversation):  # keep the order: behind the ones already held

@@ -37,6 +37,7 @@ TOKEN = web.AppKey("token", str)
 RASA_URL = web.AppKey("rasa_url", str)
 RASA_TOKEN = web.AppKey("rasa_token", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 OPEN_PATHS = {"/api/health"}
 LEARNER_PATHS = ("/chat/",)
 LEARNER_PAGES = {"/", "/progress"}
@@ -499,13 +500,16 @@ async def chat_message(request: web.Request) -> web.Response:
         return _error(400, "type a message first")
     if len(text) > learner.MAX_MESSAGE:
         return _error(400, f"that message is too long (at most {learner.MAX_MESSAGE} characters)")
+    message_id = body.get("message_id")  # the page's id for the message, the same when resent
+    if message_id is not None and not (isinstance(message_id, str) and MESSAGE_ID.fullmatch(message_id)):
+        return _error(400, "message_id must be 1-64 letters, digits, '-' or '_'")
     learner_id, store = request["learner_id"], request.app[STORE]
     # Not reachable or not writable: the message is not sent on (503, the page keeps the text).
     await _db(request, lambda db: learner.ensure_learner(db, store, learner_id))
     try:
         async with request.app[HTTP].post(
             f"{request.app[RASA_URL]}/webhooks/rest/webhook",
-            json={"sender": learner_id, "message": text},
+            json={"sender": learner_id, "message": text, **({"metadata": {"message_id": message_id}} if message_id else {})},
             headers={"Authorization": f"Bearer {request.app[RASA_TOKEN]}"} if request.app[RASA_TOKEN] else None,
             timeout=aiohttp.ClientTimeout(total=90),
         ) as r:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from local import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -27,12 +27,6 @@ BIN = Path(sys.executable).parent
 TOKEN = "rest-token-" + secrets.token_urlsafe(12)
 WEBHOOK = "/webhooks/rest/webhook"
 START_TIMEOUT = 240
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

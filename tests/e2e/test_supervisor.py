@@ -15,24 +15,12 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
+from local import answers, free_port
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "pmo-tutor.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str, timeout: float = 2) -> bool:
-    try:
-        return requests.get(url, timeout=timeout).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def dead(pid: int) -> bool:
@@ -213,6 +201,65 @@ def test_a_hung_child_is_killed_and_restarted(sup):
     assert dead(old), "the hung web app was not killed"
     assert sup.children()["web"] != old
     assert {k: v for k, v in sup.children().items() if k != "web"} == others
+
+
+def test_while_no_action_server_answers_the_learner_is_told_and_the_resend_counts_once(sup):
+    """kill -9 of the action server while the supervisor is paused (so it stays down): Rasa
+    answers 503 with the reason instead of an empty reply, the web chat says the tutor is not
+    answering (the page keeps the text), nothing is in the transcript; once the action server is
+    back the same message (same id) is answered and recorded once."""
+    chat = requests.Session()
+    chat.headers.update({"Cookie": "pmo_learner=web-" + "d" * 24, "Content-Type": "application/json"})
+    start = '/start_scenario{"scenario": "riverside-wms", "seed": 1}'
+    assert chat.post(f"{sup.web}/chat/message", json={"message": start, "message_id": "t-start"}, timeout=60).ok
+    challenge = "R2 is marked closed but the vendor has not delivered the scanners yet"
+    actions = sup.children()["actions"]
+    os.kill(sup.proc.pid, signal.SIGSTOP)  # nothing restarts the action server meanwhile
+    try:
+        os.killpg(actions, signal.SIGKILL)
+        assert wait_until(lambda: dead(actions), timeout=10)
+        r = requests.post(f"{sup.rasa}/webhooks/rest/webhook", json={"sender": "sup-test-down", "message": challenge},
+                          timeout=60)
+        assert r.status_code == 503 and r.headers.get("Retry-After") == "5", (r.status_code, r.text)
+        assert "send it again" in r.json()["error"]
+        hello = requests.post(f"{sup.rasa}/webhooks/rest/webhook", json={"sender": "sup-test-down", "message": "hello"},
+                              timeout=60)
+        assert hello.status_code == 503, hello.text  # the greeting without the menu action is not an answer
+        w = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)
+        assert w.status_code in (502, 503) and "try again" in w.json()["error"], w.text
+    finally:
+        os.kill(sup.proc.pid, signal.SIGCONT)
+    assert wait_until(lambda: answers(f"{sup.actions}/health"), timeout=40), sup.out()[-2000:]
+    w = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)
+    assert w.status_code == 200 and w.json()["messages"], w.text
+    again = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)
+    assert again.json()["messages"] == w.json()["messages"]  # a resend of an answered message: its answer
+    said = [m["text"] for m in chat.get(f"{sup.web}/chat/history", timeout=30).json()["messages"]
+            if m.get("speaker") == "learner"]
+    assert said.count(challenge) == 1, said
+
+
+def test_all_children_killed_at_once_come_back_and_the_session_goes_on(sup):
+    """kill -9 of the action server, Rasa and the web app together: the supervisor restarts all
+    three; the learner's transcript and verdicts are as they were and the role-play continues."""
+    chat = requests.Session()
+    chat.headers.update({"Cookie": "pmo_learner=web-" + "e" * 24, "Content-Type": "application/json"})
+    start = '/start_scenario{"scenario": "riverside-wms", "seed": 1}'
+    assert chat.post(f"{sup.web}/chat/message", json={"message": start}, timeout=60).ok
+    first = chat.post(f"{sup.web}/chat/message", json={"message": "How many flaws have I found so far?"}, timeout=60)
+    assert first.ok and "Progress on" in str(first.json()), first.text
+    before = chat.get(f"{sup.web}/chat/history", timeout=30).json()["messages"]
+    children = sup.children()
+    seen = len(sup.out())
+    for pgid in children.values():
+        os.killpg(pgid, signal.SIGKILL)
+    back = wait_until(lambda: all(f"{name} ready again" in sup.out()[seen:] for name in children)
+                      and answers(f"{sup.web}/api/health") and answers(f"{sup.actions}/health"), timeout=120, step=0.5)
+    assert back, sup.out()[seen:]
+    assert set(sup.children()) == set(children) and not set(sup.children().values()) & set(children.values())
+    assert chat.get(f"{sup.web}/chat/history", timeout=30).json()["messages"] == before
+    after = chat.post(f"{sup.web}/chat/message", json={"message": "How many flaws have I found so far?"}, timeout=120)
+    assert after.ok and "Progress on" in str(after.json()), after.text  # the same session, not a new start
 
 
 def test_a_killed_supervisor_leaves_nothing_that_blocks_the_next(sup):

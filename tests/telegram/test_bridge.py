@@ -36,7 +36,9 @@ def test_text_goes_to_rasa_with_the_learner_and_commands_as_intents(api, bridge,
     api.wait_text(111, "you said /ask_hint")
     first = fake_rasa.received[0]
     assert first["sender"] == "telegram:111"
-    assert first["metadata"] == {"learner_id": "telegram:111", "display_name": "Ana Silva", "channel": "telegram"}
+    meta = dict(first["metadata"])
+    assert meta.pop("message_id").startswith("telegram:111:m")  # the same when a held message is resent
+    assert meta == {"learner_id": "telegram:111", "display_name": "Ana Silva", "channel": "telegram"}
     reply = api.calls_of("sendMessage", 111)[0]
     assert reply.params["parse_mode"] == "HTML" and reply.text.startswith("<b>Tutor:</b>")
 
@@ -55,6 +57,8 @@ def test_rasa_down_is_explained_and_the_message_delivered_when_it_is_back(api, b
     holds(lambda: not fake_rasa.received, 1.0, "a message went to Rasa ahead of the held one")
     api.wait_text(111, "you said and R3?", timeout=15)
     assert [r["message"] for r in fake_rasa.received] == ["Is R2 really closed?", "and R3?"]
+    ids = [r["metadata"]["message_id"] for r in fake_rasa.received]
+    assert len(set(ids)) == 2  # each message its own id, kept while it was held
     texts = api.texts(111)
     back = [i for i, t in enumerate(texts) if t.startswith("The tutor is back")]
     assert len(back) == 2 and "you said Is R2 really closed?" in texts[back[0] + 1]

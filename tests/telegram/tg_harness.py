@@ -10,12 +10,7 @@ from aiohttp import web
 from tg_fakebot import FakeBotApi
 
 from bot.channels.telegram import TelegramBridge
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local import free_port
 
 
 def holds(check, seconds: float, what: str) -> None:

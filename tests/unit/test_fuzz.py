@@ -41,8 +41,8 @@ EDGE_TEXT = [
     "=HYPERLINK(\"http://x\")", "@SUM(1)", "+cmd|' /C calc'!A0",
 ]
 # Long messages: 10,000 characters (over every channel's limit of 4,000, which the tutor still reads
-# up to its own MAX_TEXT), and at the channels' limit the shapes that cost the reader most (each
-# one a second or so: see the report on the LEADING pattern in bot/evaluation/claims.py).
+# up to its own MAX_TEXT), and at the channels' limit the shapes that cost the reader most (4,000
+# characters of "? " took 0.9 s in the LEADING pattern alone before its gap was bounded).
 LONG_TEXT = [
     "A" * 10_000, ("Who owns R3? " * 800)[:10_000], ("owner " * 2000)[:10_000], ("R3 " * 1400)[:4000],
     ("? " * 2000)[:4000], (", " * 2000)[:4000], ("why " * 1000)[:4000], "\u200b" * 10_000, "🙂" * 4000,
@@ -116,7 +116,7 @@ def test_the_evaluator_reads_every_edge_case_in_every_state(where):
 
 @pytest.mark.parametrize("text", LONG_TEXT, ids=lambda t: f"{t[:6]!r}x{len(t)}")
 def test_the_evaluator_reads_long_messages(text):
-    """Each on a register or a draft policy, in turn (each costs up to a second or so)."""
+    """Each on a register or a draft policy, in turn."""
     s = variant(*(("riverside-wms", 7), ("eastmere-risk-policy", 0))[LONG_TEXT.index(text) % 2])
     Evaluator(s).evaluate(_state(s, 1, None), read(text, s, intent_for(FlawType.WRONG_OWNER), 0.9))
 

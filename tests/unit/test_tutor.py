@@ -308,3 +308,56 @@ def test_an_unsure_guess_at_starting_a_scenario_mid_session_goes_to_the_pm(start
         assert tutor.store.active_session(db, CONV).id == before
     replies = tutor.start(msg("let's do the thermostat launch one", "start_scenario", 0.95), None, None)
     assert replies[0].text.startswith("Scenario: Brightwell Home")
+
+
+def _rows(store, model) -> int:
+    with store.transaction() as db:
+        return len(db.execute(select(model)).scalars().all())
+
+
+def test_a_message_sent_again_with_its_id_gets_the_same_answer_and_is_recorded_once(tutor, store, s):
+    """A client that lost the answer (a replica killed mid-message, a timeout) sends the message
+    again with the same id: the learner sees the answer, and nothing counts twice."""
+    from bot.progress.models import HintGiven
+
+    def keyed(text, key, intent=None, confidence=0.0, learner=ANA):
+        return Incoming(CONV, learner, text, intent=intent, confidence=confidence, message_key=key)
+
+    first = tutor.start(keyed("/start_scenario", "m1"), SID, SEED)
+    assert texts(tutor.start(keyed("/start_scenario", "m1"), SID, SEED)) == texts(first)
+    assert len(sessions(store)) == 1  # not a second, abandoning the first
+
+    f = flaw_of(s, T.WRONG_OWNER)
+    challenge = f"{f.risk_id} has the wrong owner: Callum has no authority over the StockPilot contract."
+    answer = tutor.respond(keyed(challenge, "m2", intent_for(T.WRONG_OWNER), 0.9))
+    again = tutor.respond(keyed(challenge, "m2", intent_for(T.WRONG_OWNER), 0.9))
+    assert texts(again) == texts(answer) and again[0].name == answer[0].name
+    assert "already" not in texts(again).lower()  # not "you raised that already": the same answer
+    assert _rows(store, Challenge) == 1
+    utterances = _rows(store, Utterance)
+
+    hint = tutor.hint(keyed("hint please", "m3"))
+    assert texts(tutor.hint(keyed("hint please", "m3"))) == texts(hint)
+    assert _rows(store, HintGiven) == 1
+    assert _rows(store, Utterance) == utterances + 1 + len(hint)  # the resend adds nothing
+
+    # The same words under a new id are a new message (a learner may repeat themselves).
+    tutor.respond(keyed(challenge, "m4", intent_for(T.WRONG_OWNER), 0.9))
+    assert _rows(store, Utterance) > utterances + 1 + len(hint)
+
+    # Another member's id is theirs alone, and a finish sent again still shows the debrief.
+    other = tutor.respond(keyed("What's the proximity of R2?", "m2", learner="ben"))
+    assert texts(other) != texts(answer)
+    debrief = tutor.finish(keyed("let's finish", "m5", "finish_session", 0.95))
+    assert texts(tutor.finish(keyed("let's finish", "m5", "finish_session", 0.95))) == texts(debrief)
+    assert "no role-play running" not in texts(debrief)
+
+
+def test_only_the_latest_answers_are_kept_for_resends(started, store):
+    from bot.tutor import ANSWERED_KEPT
+
+    for n in range(ANSWERED_KEPT + 5):
+        started.respond(Incoming(CONV, ANA, f"What is the proximity of R{n % 9 + 1}?", message_key=f"k{n}"))
+    with store.transaction() as db:
+        kept = store.active_session(db, CONV).context["answered"]
+    assert list(kept) == [f"{ANA}|k{n}" for n in range(5, ANSWERED_KEPT + 5)]

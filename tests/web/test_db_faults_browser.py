@@ -4,7 +4,6 @@ database is back, it goes through. (The web app on a thread of its own, with a s
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 
 import pytest
@@ -15,12 +14,7 @@ from web_support import FakeRasa
 from bot.progress.store import CANNOT_SAVE, ProgressStore
 from bot.web.app import make_app
 from web_browser import open_browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from local import free_port
 
 
 class SwitchableRasa(FakeRasa):
@@ -80,3 +74,10 @@ def test_a_message_the_tutor_could_not_save_stays_in_the_box(served):
         expect(page.locator("article.msg.learner")).to_have_count(1, timeout=10_000)
         expect(box).to_have_value("")
         assert [m["message"] for m in rasa.received] == ["R3's owner has no authority over the contract"] * 2
+        # sent again with the same id (had the first been recorded, the tutor would not count it twice)
+        ids = [m["metadata"]["message_id"] for m in rasa.received]
+        assert ids[0] == ids[1] and len(ids[0]) == 24
+        box.fill("and R4's owner?")
+        box.press("Enter")
+        expect(page.locator("article.msg.learner")).to_have_count(2, timeout=10_000)
+        assert rasa.received[-1]["metadata"]["message_id"] not in ids  # a new message, a new id

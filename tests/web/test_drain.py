@@ -17,15 +17,10 @@ import pytest
 import requests
 from aiohttp import web
 from web_support import FakeRasa
+from local import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = 3.0  # seconds the stand-in tutor takes to answer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SlowRasa(FakeRasa):

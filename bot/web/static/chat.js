@@ -66,9 +66,18 @@
     return data;
   }
 
+  // A message that got no answer keeps its id when it is sent again, so the tutor answers it
+  // once even if the first attempt was recorded before the answer was lost.
+  let unanswered = null;
+  function messageId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(12));  // also on plain http, unlike randomUUID
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   async function say(text, shown) {
     text = (text || "").trim();
     if (!text || busy) return;
+    const id = unanswered && unanswered.text === text ? unanswered.id : messageId();
     busy = true; send.disabled = true; log.setAttribute("aria-busy", "true");
     const typed = !shown;
     if (!shown && /^\/start_scenario/.test(text)) shown = "Start a scenario";
@@ -77,7 +86,8 @@
     const typing = el("p", { class: "typing", text: "The tutor is thinking…" });
     log.append(typing); scrollDown();
     try {
-      const data = await post("/chat/message", { message: text });
+      const data = await post("/chat/message", { message: text, message_id: id });
+      unanswered = null;
       typing.remove();
       show(data.messages || []);
       if (/^\/start_scenario/.test(text)) quick.hidden = false;
@@ -86,6 +96,7 @@
     } catch (e) {
       // Not recorded (the tutor is restarting, or can't save progress): the message leaves the
       // transcript and goes back into the box, ahead of anything typed since, to send again.
+      unanswered = { text, id };
       typing.remove();
       mine.remove();
       status.textContent = `Not sent: ${e.message}. Your text is still in the box.`;
