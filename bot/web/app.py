@@ -38,6 +38,7 @@ RASA_URL = web.AppKey("rasa_url", str)
 RASA_TOKEN = web.AppKey("rasa_token", str)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+RESTARTING = "the tutor is restarting, so your message got no answer; send it again in a moment (it won't count twice)"
 OPEN_PATHS = {"/api/health"}
 LEARNER_PATHS = ("/chat/",)
 LEARNER_PAGES = {"/", "/progress"}
@@ -513,10 +514,16 @@ async def chat_message(request: web.Request) -> web.Response:
             headers={"Authorization": f"Bearer {request.app[RASA_TOKEN]}"} if request.app[RASA_TOKEN] else None,
             timeout=aiohttp.ClientTimeout(total=90),
         ) as r:
+            if r.status in (502, 503, 504):  # a replica, a store or the action server is restarting
+                log.warning("Rasa answered %s", r.status)
+                return _error(503, RESTARTING, headers={"Retry-After": "5"})
             if r.status != 200:
                 log.warning("Rasa answered %s", r.status)
                 return _error(502, "the tutor is not answering right now; try again in a moment")
             raw = await r.json(content_type=None)
+    except aiohttp.ClientConnectionError as e:  # refused or dropped: Rasa is (re)starting
+        log.warning("Rasa unreachable: %s", type(e).__name__)
+        return _error(503, RESTARTING, headers={"Retry-After": "5"})
     except (aiohttp.ClientError, TimeoutError, ValueError) as e:
         log.warning("Rasa unreachable: %s", type(e).__name__)
         return _error(502, "the tutor is not answering right now; try again in a moment")

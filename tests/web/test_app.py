@@ -109,14 +109,17 @@ async def test_chat_posts_are_refused_without_identity_from_another_site_or_empt
     assert (await client.post("/chat/message", headers=post_json(ANA), json={"message": "x" * 5000})).status == 400
 
 
-async def test_rasa_down_is_a_polite_502(store):
+async def test_rasa_down_says_the_tutor_is_restarting(store):
     from aiohttp.test_utils import TestClient, TestServer
     from bot.web.app import make_app
-    c = TestClient(TestServer(make_app(store, TOKEN, rasa_url="http://127.0.0.1:9")))
+    c = TestClient(TestServer(make_app(store, TOKEN, rasa_url="http://127.0.0.1:9")))  # nothing listens
     await c.start_server()
     try:
         r = await c.post("/chat/message", headers=post_json(ANA), json={"message": "hi"})
-        assert r.status == 502 and "not answering" in (await r.json())["error"]
+        assert r.status == 503 and r.headers["Retry-After"] == "5"
+        assert "restarting" in (await r.json())["error"] and "send it again" in (await r.json())["error"]
+        r = await c.post("/chat/message", headers=post_json(ANA), json={"message": "hi", "message_id": "a b"})
+        assert r.status == 400 and "message_id" in (await r.json())["error"]
     finally:
         await c.close()
 

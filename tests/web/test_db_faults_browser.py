@@ -21,8 +21,14 @@ class SwitchableRasa(FakeRasa):
     """Answers as the actions do when the progress database is down, until `saving` is set."""
 
     saving = False
+    restarting = False  # answer as Rasa's REST channel does while a part of the tutor restarts
 
     async def webhook(self, request):
+        if self.restarting:
+            from rasa_server.channels import UNANSWERED
+
+            self.received.append(await request.json())
+            return web.json_response({"error": UNANSWERED}, status=503, headers={"Retry-After": "5"})
         if self.saving:
             return await super().webhook(request)
         from actions.actions import UNSAVED, UNSAVED_MARK
@@ -81,3 +87,25 @@ def test_a_message_the_tutor_could_not_save_stays_in_the_box(served):
         box.press("Enter")
         expect(page.locator("article.msg.learner")).to_have_count(2, timeout=10_000)
         assert rasa.received[-1]["metadata"]["message_id"] not in ids  # a new message, a new id
+
+
+def test_while_the_tutor_restarts_the_page_says_so_and_the_resend_keeps_its_id(served):
+    rasa, url = served
+    rasa.saving, rasa.restarting = True, True
+    with open_browser() as browser:
+        page = browser.new_page()
+        page.goto(url + "/")
+        box = page.locator("#message")
+        box.fill("Is R2 really closed?")
+        box.press("Enter")
+        expect(page.locator("#status")).to_contain_text("the tutor is restarting", timeout=10_000)
+        expect(page.locator("#status")).to_contain_text("Your text is still in the box")
+        expect(box).to_have_value("Is R2 really closed?")
+        expect(page.locator("article.msg.learner")).to_have_count(0)
+        rasa.restarting = False
+        box.press("Enter")
+        expect(page.locator("article.msg.learner")).to_have_count(1, timeout=10_000)
+        expect(page.locator("article.msg.pm").first).to_be_visible()
+    first, second = rasa.received
+    assert first["message"] == second["message"] == "Is R2 really closed?"
+    assert first["metadata"]["message_id"] == second["metadata"]["message_id"]
