@@ -239,6 +239,31 @@ def test_while_no_action_server_answers_the_learner_is_told_and_the_resend_count
     assert said.count(challenge) == 1, said
 
 
+def test_a_hung_action_server_costs_the_learner_seconds_and_a_clear_message(sup):
+    """The action server stops answering (SIGSTOP) just before a challenge: the supervisor finds it
+    hung and replaces it, Rasa's call to it fails, and the learner reads that the tutor is
+    restarting within seconds (not a 90 s wait and an empty reply); the resend is answered."""
+    chat = requests.Session()
+    chat.headers.update({"Cookie": "pmo_learner=web-" + "h" * 24, "Content-Type": "application/json"})
+    start = '/start_scenario{"scenario": "riverside-wms", "seed": 1}'
+    assert chat.post(f"{sup.web}/chat/message", json={"message": start}, timeout=60).ok
+    actions = sup.children()["actions"]
+    os.killpg(actions, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        r = chat.post(f"{sup.web}/chat/message", json={"message": "Who owns R3?", "message_id": "hung-1"}, timeout=95)
+        took = time.monotonic() - began
+    finally:
+        if not dead(actions):
+            os.killpg(actions, signal.SIGCONT)
+    print(f"answered {r.status_code} after {took:.1f}s")
+    assert r.status_code == 503 and "restarting" in r.json()["error"], r.text
+    assert took < 30, took
+    assert wait_until(lambda: answers(f"{sup.actions}/health"), timeout=40)
+    again = chat.post(f"{sup.web}/chat/message", json={"message": "Who owns R3?", "message_id": "hung-1"}, timeout=60)
+    assert again.status_code == 200 and again.json()["messages"], again.text
+
+
 def test_all_children_killed_at_once_come_back_and_the_session_goes_on(sup):
     """kill -9 of the action server, Rasa and the web app together: the supervisor restarts all
     three; the learner's transcript and verdicts are as they were and the role-play continues."""
