@@ -349,7 +349,10 @@ class Tutor:
             return None
         session = self.store.latest_session(db, msg.conversation_id)  # a finish leaves none active
         given = ((session.context or {}).get("answered") or {}).get(key) if session else None
-        return [Reply(**r) for r in given] if isinstance(given, list) else None
+        if not isinstance(given, list):
+            return None
+        fields = {f.name for f in dataclasses.fields(Reply)}  # answers kept by an older release too
+        return [Reply(**{k: v for k, v in r.items() if k in fields}) for r in given if isinstance(r, dict)]
 
     def _remember(self, session, msg: Incoming, replies: list[Reply], before: dict | None) -> None:
         key = self._key(msg)
