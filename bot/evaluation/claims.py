@@ -14,9 +14,22 @@ from bot.nlp.patterns import NOT_VERB
 # the opener is bounded: an unbounded \W* made a 4,000-character run of "? " take 0.9 s.
 LEADING = re.compile(
     r"(?:^|[:,.!?;]|\b(?:but|so|and|why|then)\b)\W{0,8}(isn'?t|aren'?t|shouldn'?t|doesn'?t|don'?t|hasn'?t|haven'?t|wasn'?t|weren'?t|can'?t|"
-    r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could) .{0,40}\b(own|be)\b)",
+    r"couldn'?t|won'?t|wouldn'?t|surely|so why|how (can|could|would) .{0,40}\b(own|be|hold|carry)\b)",
     re.IGNORECASE,
 )
+# A negative statement with a tag ("C3 sets no figures, does it?", "nobody reviewed it, did they?")
+# says what the speaker holds and asks only for assent: it leads like "isn't it?" does. A positive
+# one ("R13 covers the exchange rate, does it?") only checks.
+TAG = re.compile(r",\s*(does|do|did|is|are|was|were|has|have|can|will|would)\s+(it|they|that|this|there|he|she|we|you)\s*\?",
+                 re.IGNORECASE)
+# "...or just copied across?": a question that offers the complaint as its second option leads.
+# "Does it cover shared causes at all?" leans on its answer (but may still only ask).
+AT_ALL = re.compile(r"\bat all\s*\?", re.IGNORECASE)
+# Asking what a stated fact rests on doubts it too: "signed off, but what shows us the defects
+# are gone?", "on what grounds?"
+DOUBTING = re.compile(r"\bor (just|simply|merely)\b[^?]{0,80}\?|"
+                      r"\bwhat (tells|shows|assures|reassures) (us|you|me|anyone)\b|\bon what (basis|grounds|evidence)\b",
+                      re.IGNORECASE)
 # A PMO manager's rhetorical question names a gap ("How is a board meant to tell...?", "What stops
 # the next project repeating it?"): at manager level it claims, as a leading question does.
 RHETORICAL = re.compile(
@@ -26,9 +39,12 @@ RHETORICAL = re.compile(
     # "So who actually gets it?", "How exactly would four people own it?", "Has nobody updated it?"
     r"\bso,? (who|how|what|which|where) (actually|exactly|then)\b|\bhow exactly\b|"
     r"\b(has|have|did|does|do|is|was|will) (nobody|no one|no-one|noone)\b|"
-    r"\bwhere (would|does|do|will|is) [^?]{0,60}\b(go|sit|fit|live|land|end up)\b|"
-    # a statement said as a question: "So a 20 on safety stays in the annex because it fits?"
-    r"^\W*so,? (?!(what|who|whom|when|where|how|which|why|is|are|was|were|do|does|did|can|could|should|"
+    r"\bwhere (would|does|do|will|is) [^?]{0,100}\b(go|sit|fit|live|land|end up)\b|"
+    # "What are the directors meant to make of that table?": what it is for, asked of a gap
+    r"\bwhat (is|are|was|were|would|will) [^?]{0,60}\b(meant|supposed|expected) to (do|make|take|read)\b|"
+    # a statement said as a question, opening any sentence: "So a 20 on safety stays in the annex
+    # because it fits?", "That's the rule. So the supplier just carries on unchecked?"
+    r"(?:^|[.!;:]\s+)\W*so,? (?!(what|who|whom|when|where|how|which|why|is|are|was|were|do|does|did|can|could|should|"
     r"would|will|has|have|may|might)\b)[^?]{12,}\?",
     re.IGNORECASE,
 )
@@ -44,6 +60,11 @@ ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed
                    r"fair enough|you'?re (quite )?right|you'?re fine on|(look|looks|seem|seems) (fine|ok|okay|sound)|"
                    r"leave (it|them|r\s?\d{1,2}) (closed|as it is|as they are|alone|where it is))\b",
                    re.IGNORECASE)
+# A statement that opens by saying something is not there at all.
+# ("there's nothing", "there's no trigger for it"; not a courtesy: "there's no rush, but...")
+ABSENT = re.compile(r"^\W*(and |but |so )?(there'?s|there is|there are|theres) (nothing|none|no)\b"
+                    r"(?! (rush|hurry|need|problem|worries|pressure|doubt|question)\b)(?!.{0,30}\b(curious|interest|wondering)\b)",
+                    re.IGNORECASE)
 HEDGE = re.compile(r"\b(not sure|wasn'?t sure|unsure|don'?t know|do not know|not certain|wonder(ing)?)\b",
                    re.IGNORECASE)
 DOUBT = re.compile(r"\b(really|surely|honestly|seriously)\b", re.IGNORECASE)
@@ -57,7 +78,13 @@ def sentences(text: str) -> list[str]:
 
 def leads(text: str) -> bool:
     """A question that carries its answer ("Isn't...?", "really", "only a 2?")."""
-    return bool(LEADING.search(text) or DOUBT.search(text) or _ONLY.search(text))
+    return bool(LEADING.search(text) or DOUBT.search(text) or _ONLY.search(text) or _tagged(text)
+                or DOUBTING.search(text) or AT_ALL.search(text))
+
+
+def _tagged(text: str) -> bool:
+    first = NEGATION.search(text)  # once, not before every tag (linear on a long message)
+    return first is not None and any(first.end() <= m.start() for m in TAG.finditer(text))
 
 
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
@@ -72,7 +99,10 @@ def asserts_flaw(reading: Reading) -> bool:
     if challenge_cue_scores(text) or DOUBT.search(text):
         return True
     said = sentences(text) or [text]
-    if any(LEADING.search(x) for x in said):
+    if any(LEADING.search(x) or _tagged(x) for x in said):
+        return True
+    # "there's nothing", "there are no triggers at all": a flat statement that something is absent
+    if any(not x.endswith("?") and ABSENT.match(x) for x in said):
         return True
     # A statement that something is absent or off ("I can't see a fallback") claims too.
     if any((not x.endswith("?") or WHY.match(x)) and (NEGATION.search(x) or MODAL.search(x)) and cue_scores(x)

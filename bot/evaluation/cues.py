@@ -17,6 +17,20 @@ _ACTION_OWNER = (r"\bactions?\b.{0,40}\b(with|each with|having|have|has|need|nee
                  r"\b(named|owned) and (dated|timed)\b|\b(dated|timed) and (named|owned)\b|\baction owners?\b")
 _OWNER_WORD = r"(?<!with an )(?<!with a named )(?<!action )\bowner\b(?! and (a )?(due )?(dates?|deadlines?)\b)"
 
+# Cues for manager-level phrasings that can also just name a topic ("which adjectives does Cabinet
+# use?", "is R6 held at programme level?"): in a plain question they are no sign of a challenge.
+_T_OWNED = r"\bowned by (the )?(pms|project managers)\b"
+_T_PMO = r"\b(we|us|our (team|office)|the (pmo|portfolio office|office)|(two|three|four|five|a few|a handful of) people)\b.{0,20}\b(no|without|none of the) (budgets?|contracts?|levers|spending|authority)\b"
+_T_UNTIL = r"\buntil the next (monthly |quarterly |scheduled )?(review|meeting|board|cycle)\b"
+_T_FREEZE = r"\bfreez\w*\b.{0,30}\bregisters?\b|\bregisters?\b.{0,30}\bfrozen\b"
+_T_MONTH = r"\b(january|february|march|april|may|june|july|august|september|october|november|december) (position|picture|view|status|snapshot|update|figures)\b"
+_T_ADJ = r"\badjectives?\b"
+_T_JUDGE = r"\b(judge|decide)s? (for (itself|themselves) |on (its|their) own )?what'?s acceptable\b"
+_T_WHY = r"\b(who|nobody|no one|no-one) (looks?|asks?|digs?) (at|into) (why|what went wrong|the cause)\b"
+_T_SPREAD = r"\bspread (thin |thinly )?(across|over)\b"
+_T_HELD = r"\b(held|kept|sitting|sits|stays?|staying|managed) (at|below|under|beneath) (the )?(programme|project|component)( level)?\b"
+_T_FRONT = r"\bin front of (the |our )?([\w-]+ )?(board|committee|sro|sponsor)\b"
+
 _CUES: dict[T, list[str]] = {
     T.NOT_A_RISK: [
         r"already (happened|occurred|late|slipped|missed|failed|gone|behind)",
@@ -112,6 +126,8 @@ _CUES: dict[T, list[str]] = {
         r"looked at (recently|lately)", r"\b(actions?|they) (were|was) (all )?due\b", r"\bdue by \d",
         r"not review?e?d", r"\breviwed\b", r"untouched", r"last review", r"since (the )?(spring|summer|winter|autumn)",
         r"\b(dates?|deadlines?)\b.{0,20}\b(went|gone|have gone|has gone|passed|slipped) (by|past)\b", r"\bages ago\b",
+        # a row reporting an old month's state: "it gives the March picture", "that's a May status"
+        _T_MONTH,
     ],
     T.DUPLICATE: [
         r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
@@ -122,6 +138,10 @@ _CUES: dict[T, list[str]] = {
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
         r"\bboth (rows|risks|entries|lines)\b", r"\bboth (read|look|sound|seem)s?( like| to be)?\b",
         r"\bboth (describe|cover|talk about|are about|say)\b",
+        # two rows said to be one thing: "they capture a single event", "covering the same problem"
+        r"\b(describ|cover|captur|report)\w* (one|a single|the same) (event|thing|risk|problem|issue)\b",
+        # one risk held at two levels: "logged on both the project and programme registers"
+        r"\b(at|on|in) both (the )?(programme|project|portfolio|component)s?( level)? and (the )?(programme|project|portfolio|component)",
         r"\br\s?\d{1,2} (and|n|&|\+) r\s?\d{1,2},? (are )?both (the|about|describe|cover)\b",
         r"\b(seen|written|told|described|looked at) from (the|a|another|their|our) [\w' -]{0,30}(side|point of view|angle|perspective|end)\b",
     ],
@@ -138,7 +158,13 @@ _CUES: dict[T, list[str]] = {
         r"(expected|expect|need|want|be) (to see )?a risk (about|for|on|around|covering)",
         r"\b(has|have) (anyone|anybody|we|you|someone|somebody) (logged|raised|captured|recorded|registered|considered) (the |a )?risk\b",
         r"\b(nobody|no one|no-one) (has |have )?(logged|raised|captured|recorded|registered)\b",
+        # a knock-on nobody carries: "hasn't anybody tracked...?", "no one has linked the two"
+        r"\b(isn'?t|hasn'?t) (anyone|anybody|someone|somebody) (holding|tracking|covering|carrying|connected|linked)\b",
+        # (with its auxiliary: "nobody holding the levers is accountable" is about an owner)
+        r"\b(nobody|no one|no-one) ((is|has been) (holding|tracking|covering|carrying)|(has )?(connected|linked|joined up))\b",
         r"\b(isn'?t|is not|not|aren'?t) (there|listed|anywhere)\b(?! (a|an|any|some|the)\b)",
+        # what was just described, looked for and not found: "I couldn't spot this anywhere"
+        r"\b(can'?t|cannot|couldn'?t|don'?t|didn'?t) (see|find|spot) (that|this|it|them|any of (that|this))\b.{0,20}\banywhere\b",
     ],
     T.CLOSED_WITHOUT_REASON: [
         r"\bclosed?\b", r"closing", r"re-?open", r"(can'?t|cannot|no longer) happen",
@@ -151,6 +177,9 @@ _CUES: dict[T, list[str]] = {
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
         r"\b(well|way|far|comfortably) (over|above) \d{1,2}\b",
+        # a risk kept below where it should be seen: "kept under project level", "belongs in front of the SRO"
+        _T_HELD,
+        _T_FRONT,
     ],
     T.OPPORTUNITY_SCORED_AS_THREAT: [
         r"\bopportunit(y|ies)\b", r"\b(positive|upside) risks?\b", r"\bupside\b",
@@ -171,6 +200,10 @@ _CUES: dict[T, list[str]] = {
         r"\b(outside|within|beyond) (our |the )?appetite\b.{0,60}\b(how|who|tell|know)\b",
         r"\b(how|who) (will|would|can|could) (anyone|a pm|pms|we|they|you) (know|tell)\b.{0,60}\bappetite\b",
         r"\bappetite\b.{0,40}\b(meaningless|vague|not testable|untestable)\b",
+        # appetite in adjectives only, with no number or criterion to test against
+        _T_ADJ, r"\b(where'?s|where is|where are|no|without) (the |our |an? )?(actual |real |measurable )?(risk )?(criteria|criterion)\b",
+        r"\b(where'?s|where is|no|without|not one) (the |an? )?(actual |real |single )?(number|figure)s?\b.{0,40}\b(test|measure|judge|against)\b",
+        _T_JUDGE,
     ],
     T.ESCALATION_GAP: [
         r"\b(bands?|thresholds?|ranges?)\b.{0,60}\b(overlap|gap|gaps|both|neither|double)\b",
@@ -182,16 +215,24 @@ _CUES: dict[T, list[str]] = {
         r"\bwho (gets|receives|takes) (it|them)\b", r"\bnobody (to )?escalate to\b",
     ],
     T.OWNERSHIP_UNCLEAR: [
-        r"\b(pm|project manager)s? (owns?|own all|owning) (all|every|each)\b", r"\bby default\b",
+        # any tier of manager said to own the lot: "project managers own each risk whatever it is"
+        r"\b(pm|(project|programme|program) manager)s? (owns?|own all|owning) (all|every|each|everything)\b", r"\bby default\b",
         r"\bowner (and|vs|versus|or) actionee\b", r"\bactionee\b.{0,40}\bowner\b",
         r"\bowner\b.{0,60}\b(authority|can act|able to act|whoever can)\b",
         r"\b(all|every) risks? (are |is )?owned by\b",
+        # risks falling to the PMs as a block: "most of them owned by the project managers"
+        _T_OWNED,
     ],
     T.PMO_CONFLICT: [
         r"\bpmo\b.{0,60}\b(owns?|owner|owning|decides?|decision|marks? its own|self-?assur|certif|approves?)\b",
-        r"\b(owns?|owner|owning)\b.{0,40}\b(pmo|portfolio office)\b", r"\bmark(ing)? (its|their) own homework\b",
+        r"\b(owns?|owner|owning)\b.{0,40}\b(pmo|portfolio office)\b", r"\bmark(ing)? (its|their|our) own homework\b",
+        # assurance given by the office to itself: "self-assuring", "we'd be assuring ourselves"
+        r"\bself-?assur\w*|\bassur\w* (ourselves|itself|themselves)\b",
         r"\bwho (challenges|assures|checks) (them|it|the pmo)\b", r"\b(second|2nd) line\b", r"\bthree lines\b",
         r"\bindependen(t|ce)\b.{0,40}\b(challenge|assurance|pmo)\b",
+        # the office itself said to hold none of what owning a risk takes: "our team has no spending
+        # authority", "a handful of people without contracts"
+        _T_PMO,
     ],
     T.SCORING_INCONSISTENT: [
         r"\b(amber|red|green)\b.{0,60}\b(?!\1\b)(amber|red|green)\b", r"\b(4|5|four|five) ?(x|by) ?(4|5|four|five)\b.{0,40}\bscale\b",
@@ -204,6 +245,9 @@ _CUES: dict[T, list[str]] = {
         r"\b(same|one|single|uniform) (review )?(frequency|cadence|cycle)\b",
         r"\b(all|every) (risks?|registers?)\b.{0,40}\b(monthly|quarterly|same)\b",
         r"\b(wait|waits|waiting) for the (monthly|quarterly|next) (review|meeting)\b",
+        # a new risk held back by the cycle: "invisible until the next quarterly review"
+        _T_UNTIL,
+        _T_FREEZE,
         r"\b(no|without) (event )?triggers?\b", r"\bproximity\b.{0,40}\b(review|cadence|frequency)\b",
         r"\b(review|cadence|frequency)\b.{0,40}\b(proximity|severity|velocity|red risks?)\b",
     ],
@@ -221,6 +265,10 @@ _CUES: dict[T, list[str]] = {
         r"\btrend\b", r"\b(against|compared? (with|to)|versus) (the )?appetite\b", r"\b(snapshot|list of the worst)\b",
         r"\b(no|without) (decisions?|asks?) (requested|asked|for the board)\b", r"\bemerging risks?\b",
         r"\b(getting worse|rising|increasing)\b.{0,40}\b(see|tell|know|show)\b",
+        # a report that is only a ranking: "merely the largest", "only the top-scoring ones"
+        r"\b(just|only|merely|simply) (the |a list of (the )?)?(biggest|largest|highest|highest-scoring|top-scoring|worst)\b",
+        # a ranking with no movement: "a league table, not an analysis", "not what has changed"
+        r"\b(just |only |merely )?a (list|ranking|league table)\b.{0,30}\bnot\b", r"\bnot (what'?s|what is|what has been) (changing|changed|moving|new)\b",
     ],
     T.NO_AGGREGATION: [
         r"\b(common|shared) (cause|supplier|contractor|dependency)\b", r"\bcross[- ](project|cutting|portfolio)\b",
@@ -228,18 +276,23 @@ _CUES: dict[T, list[str]] = {
         r"\bsame (supplier|contractor|cause)\b", r"\binterdependenc", r"\bportfolio[- ]level (view|owner|register|risk)\b",
         r"\bnever (linked|joined up|combined)\b", r"\bjoin(ed)? (them |it )?up\b",
         r"\b(one|single|a) portfolio(-level)? risk\b", r"\bsplit (two|three|four|several) ways\b", r"\badded (together|up)\b",
-        r"\bacross (two|three|four|several|the|all|our) (projects|programmes)\b", r"\bpull(ing|ed)? (it |them )?together\b",
+        # one exposure across the portfolio's pieces, whatever they are called ("across all our sites")
+        r"\bacross (two|three|four|several|the|all|our) (projects|programmes|jobs|sites|schemes|contracts|builds)\b", r"\bpull(ing|ed)? (it |them )?together\b",
+        _T_SPREAD,
     ],
     T.BLAME_CULTURE: [
         r"\bblame\b", r"\bpunish", r"\bperformance (matter|issue|management)\b", r"\bdisciplin",
         r"\b(red|raising|reporting)\b.{0,60}\b(failure|failing|hide|hidden|bury|sit on|afraid|scared|penal)",
         r"\bnobody (will|would) (report|raise)\b", r"\b(hide|bury|sit on) (bad news|risks?)\b",
-        r"\bonly (raise|report)\b.{0,40}\b(once|when|after)\b", r"\bcultur",
+        # a risk held back until it has an answer: "only entering it after...", "only recording risks when..."
+        r"\bonly (rais|report|log|record|regist|add|enter|disclos)\w*\b.{0,40}\b(once|when|after|until)\b", r"\bcultur",
     ],
     T.NO_LEARNING_LOOP: [
         r"\blessons?\b", r"\blearn(ing|t|ed)?\b", r"\b(archived?|closed)\b.{0,60}\b(nothing|no review|no lesson|without)\b",
         r"\b(feed|fed) (it |them )?back\b", r"\bpost[- ](project|implementation|closure) review\b",
         r"\b(review|reviewing) (of )?(the )?(process|policy|framework) itself\b", r"\bsame (mistakes?|failures?)\b",
+        # asking why a risk happened, after it has: "no one digs into the cause", "nobody asks what went wrong"
+        _T_WHY,
     ],
 }
 
@@ -265,6 +318,7 @@ _TOPIC_ONLY = {
     r"(holds|hold|holding) the .{0,20}contract",
     r"\btop[- ]?(n|5|10|ten|five|twenty)\b", r"\btrend\b", r"\bopportunit(y|ies)\b", r"\blessons?\b",
     r"\blearn(ing|t|ed)?\b", r"\bcultur", r"\baggregat",
+    _T_OWNED, _T_PMO, _T_UNTIL, _T_FREEZE, _T_MONTH, _T_ADJ, _T_JUDGE, _T_WHY, _T_SPREAD, _T_HELD, _T_FRONT,
 }
 CHALLENGE_CUES: dict[T, list[re.Pattern]] = {
     t: [re.compile(p) for p in ps if p not in _TOPIC_ONLY and p not in _TOPIC_ONLY_FOR.get(t, ())]

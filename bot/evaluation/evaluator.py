@@ -16,6 +16,8 @@ from dataclasses import replace
 from bot.evaluation import defences
 from bot.evaluation.claims import (
     ADMIT,
+    DOUBTING,
+    NEGATION,
     RHETORICAL,
     SENTENCES,
     WHY,
@@ -41,10 +43,13 @@ from bot.evaluation.fixes import (
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
 from bot.evaluation.reading import (
+    _NOT_DESCRIPTIVE,
     CONFIDENT,
     CURIOUS,
     READER_CERTAIN,
     Reading,
+    _item_vocabulary,
+    _words,
     described_rows,
     info_question,
     read,
@@ -77,8 +82,12 @@ _NAMING = re.compile(r"\b[\w'-]+ (clauses?|sections?|paras?|paragraphs?|bits?|pa
 # A row said to be there twice over: its twin need not be named to make the duplicate point.
 _TWICE = re.compile(
     r"\b(twice|two times|in two places|two (rows|entries|lines|owners)|again (under|as|at)|"
-    r"(at|on|in) both (levels?|registers|reports)|both (the|its) (programme|project)s? and|"
+    r"(at|on|in) both (levels?|registers|reports)|(at|on|in) both (the )?(programme|project|portfolio)s?( level)? and|both (the|its) (programme|project)s? and|"
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
+
+
+# An owner that is the PMO itself ("Portfolio Office (Rhiannon Price, Portfolio Manager)").
+_OFFICE = re.compile(r"\b(pmo|(portfolio|programme|project) (management )?office)\b", re.IGNORECASE)
 
 
 def sure_intent(reading: Reading) -> str | None:
@@ -395,8 +404,22 @@ class Evaluator:
         return any(f.id not in state.found for f in self._candidates(reading, refs, list(reading.types)))
 
     # -- a challenge or a question ----------------------------------------------------------
+    def _rhetorical(self, reading: Reading) -> bool:
+        return bool(RHETORICAL.search(reading.text) or self._claims_beside(reading))
+
+    def _doubts(self, reading: Reading) -> bool:
+        """A rhetorical question that also negates or complains, or a question the claim after it answers."""
+        text = reading.text
+        return self._claims_beside(reading) or bool(DOUBTING.search(text)) or bool(
+            RHETORICAL.search(text) and (NEGATION.search(text) or challenge_cue_scores(text)))
+
     def _point(self, state: SessionState, reading: Reading) -> Outcome:
-        rhetorical = self.s.level == "manager" and (RHETORICAL.search(reading.text) or self._claims_beside(reading))
+        rhetorical = self.s.level == "manager" and self._rhetorical(reading)
+        if rhetorical and not reading.types and reading.leaning and not info_question(reading.text):
+            # A rhetorical question in no flaw's set words ("So a risk found mid-cycle sits unseen
+            # for weeks?") makes the point the manager-level reader leans to; it is credited only
+            # where that flaw's own words are said too (see _candidates).
+            reading.types = [reading.leaning]
         # a model sure of a point that can't be made here (a register point in a policy) is not sure
         sure = reading.confidence >= CONFIDENT and type_for_intent(reading.intent) in types_in_play(self.s)
         if reading.is_question and not sure and not leads(reading.text) and not rhetorical:
@@ -404,7 +427,8 @@ class Evaluator:
             # the manager-level reader's: "is Harbour Walk the only project whose lessons were lost?"
             # asks about lessons, it doesn't challenge the lessons clause).
             if reading.leaning_p < READER_CERTAIN:
-                worded = cue_scores(reading.text)
+                # in a request for facts only the words that challenge count, as in read()
+                worded = (challenge_cue_scores if info_question(reading.text) else cue_scores)(reading.text)
                 reading.cue_types = {t for t in reading.cue_types if t not in reading.read_points or t in worded}
                 reading.leaning = None
             reading.types = [t for t in reading.types if t in reading.cue_types]
@@ -429,6 +453,15 @@ class Evaluator:
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
         refs = list(reading.risk_ids)
+        if not refs and T.DUPLICATE in types and _TWICE.search(reading.text) and self.s.rows:
+            # "The steel frame costs are in twice": a row said to be there twice is named by its
+            # topic words, with no "row" or "risk" after them; the row they fit best is the one meant.
+            refs = self._topic_row(reading.text)
+        if not refs and T.PMO_CONFLICT in types and self.s.rows and self._claims(reading):
+            # In a register, "owning a project's risk ourselves leaves no second line" is said of
+            # the row the office itself owns, when it owns just one.
+            ours = [row.id for row in self.s.rows if _OFFICE.search(row.owner or "")]
+            refs = ours if len(ours) == 1 else []
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
         elif not refs and types and self.s.artefact == "policy":
@@ -508,6 +541,7 @@ class Evaluator:
 
     def _candidates(self, reading: Reading, refs: list[str], types: list[T]) -> list[Flaw]:
         out: list[Flaw] = []
+        guessed: list[Flaw] = []  # whole-artefact gaps found only from the reader's weak guess
         for flaw in self.s.flaws:
             if flaw.type == T.MISSING_RISK:
                 # Beside a point on a named row, its words ("if an allergy flag goes missing, the
@@ -527,6 +561,9 @@ class Evaluator:
                         or flaw.type == reading.leaning and self._claims(reading))
                 if said and mentions_missing(flaw, reading.text):
                     out.append(flaw)
+                    if not (flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
+                            or flaw.type in self._sure_kin(reading)):
+                        guessed.append(flaw)
             elif flaw.type == T.DUPLICATE:
                 pair = {flaw.at, flaw.other_risk_id}
                 # "the library migration shows up twice": one row named, its twin said to exist
@@ -542,7 +579,21 @@ class Evaluator:
             elif flaw.type == T.OPPORTUNITY_SCORED_AS_THREAT and flaw.at in refs and set(types) & _UPSIDE_MISREAD \
                     and self._claims(reading):  # not "who decides whether we accept the offer?"
                 out.append(flaw)  # an upside's benefit rated too low, or given a threat's response, is this flaw
+        if any(f.at in refs for f in out if f.at):
+            # The reader gives one best guess: when the point lands on the row named ("is the
+            # supplier's rating rescaled before it reaches the top ten?"), a whole-report gap guessed
+            # from the same words was that point, and the report's part in it only where the row goes.
+            out = [f for f in out if f not in guessed]
         return out
+
+    def _topic_row(self, text: str) -> list[str]:
+        """The one row whose title and aliases share the most words with the message, if one
+        clearly does (two or more words, more than any other row)."""
+        said = set(_words(text)) - _NOT_DESCRIPTIVE
+        scores = sorted(((len(said & v), rid) for rid, v in _item_vocabulary(self.s).items()), reverse=True)
+        scores += [(0, "")] * 2
+        (best, rid), second = scores[0], scores[1][0]
+        return [rid] if best >= 2 and best > second else []
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw
@@ -597,7 +648,11 @@ class Evaluator:
     def _no_credit(self, state: SessionState, reading: Reading, refs: list[str], types: list[T]) -> Outcome:
         unfound = [f for f in self.s.flaws if f.id not in state.found]
         # What the model is sure is a question is answered, never charged, whatever its words.
-        asking = reading.is_question and (sure_intent(reading) == "ask_question" or not asserts_flaw(reading))
+        # At manager level a question answered by the claim after it, or a rhetorical one that
+        # doubts ("it's signed off, but how would we know the defect can't recur?"), asserts as a
+        # statement does; "where would the fee income sit?" with nothing doubted still only asks.
+        asking = reading.is_question and (sure_intent(reading) == "ask_question" or not (
+            asserts_flaw(reading) or self.s.level == "manager" and self._doubts(reading)))
         if refs and not types:
             ref = refs[0]
             state.focus_risk = ref

@@ -172,8 +172,16 @@ def _kept(text: str) -> set[str]:
 
 
 def mentions_missing(flaw: Flaw, text: str) -> bool:
+    # A keyword counts from the start of a word: "field" is not said in "Brownfield", nor "red"
+    # in "covered" (a keyword stem such as "escalat" still matches "escalation").
     low = text.lower()
-    return any(k.lower() in low for k in flaw.keywords)
+    return any(_mention(k).search(low) for k in flaw.keywords)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mention(keyword: str) -> re.Pattern:
+    k = keyword.lower()
+    return re.compile((r"(?<![a-z0-9])" if k[:1].isalnum() else "") + re.escape(k))
 
 
 def fix_question(flaw: Flaw) -> str:

@@ -41,7 +41,8 @@ INFO_QUESTION = re.compile(
 )
 # Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
 COMPLAINT = re.compile(
-    r"\b(wrong|not|no|never|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
+    # negations count whatever their form: "Neither of them is a benefit" complains
+    r"\b(wrong|not|no|never|neither|nor|nobody|none|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
     r"despite|still|but|only|just|instead|rather|right|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
     re.IGNORECASE,
 )

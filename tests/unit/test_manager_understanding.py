@@ -178,3 +178,121 @@ def test_let_someone_carry_on_proposes():
     assert is_proposal("let Richard carry on handling it with the supplier")
     assert is_proposal("leave it with the SRO")
     assert not is_proposal("let me think about the owner for a moment")
+
+
+# -- classes of manager phrasing read since the fourth and fifth batches (texts are new) ---------------
+
+def test_a_negative_statement_with_a_tag_claims(play):
+    say = play(POLICY)
+    assert say("Clause 6 gives no descriptors for the scale, does it?") == [
+        ("hit", flaw_id(POLICY, T.SCORING_INCONSISTENT))]
+
+
+def test_a_positive_statement_with_a_tag_only_checks(play):
+    say = play(REPORT)
+    assert say("R13 covers the exchange rate, does it?") == [("question", None)]
+
+
+@pytest.mark.parametrize("text", [
+    "The planning conditions row is shut now. On what evidence?",
+    "R15 is off the list, but what tells us the council signed it off?",
+])
+def test_doubting_what_a_sound_closure_rests_on_is_a_challenge_not_a_question(play, text):
+    say = play(REPORT)
+    verdicts = say(text)
+    assert verdicts and verdicts[0][0] in ("false", "unclear") and verdicts[0][1] is None
+
+
+def test_a_question_with_nothing_doubted_is_still_answered(play):
+    say = play(REPORT)
+    assert say("Where would the Penang fee income sit in this report?") == [("question", None)]
+
+
+def test_not_finding_a_described_knock_on_anywhere_raises_the_missing_risk(play):
+    say = play(REPORT)
+    assert say("Room allocation depends on applicant data arriving from the new student system on "
+               "time; I don't see it anywhere among the rows.") == [
+        ("hit", flaw_id(REPORT, T.MISSING_RISK))]
+
+
+@pytest.mark.parametrize("text", [
+    "Catalogue migration turns up two times in the report with separate owners.",
+    "Jamal's LMS data entry is carried on both the project and the programme registers.",
+])
+def test_a_duplicate_named_by_its_topic_or_by_its_two_levels(play, text):
+    say = play(REPORT)
+    assert say(text) == [("hit", flaw_id(REPORT, T.DUPLICATE))]
+
+
+def test_a_weak_report_gap_guess_yields_to_the_point_on_the_row_named(play):
+    say = play(REPORT)
+    assert say("Before R3 reaches the top ten, is its 4x4 rating mapped onto our matrix, or merely carried over?",
+               "challenge_score_mismatch", 0.8) == [("hit", flaw_id(REPORT, T.SCORING_INCONSISTENT))]
+
+
+@pytest.mark.parametrize("text, t", [
+    ("Fire-stopping in Block C stays at programme level despite scoring 20.", T.NOT_ESCALATED),
+    ("The MQA accreditation risk gives an August status although the visit date has moved since.",
+     T.STALE_REVIEW),
+    ("The contractor problem runs across our sites: Hartley, Abbotsfield and the heat network.",
+     T.NO_AGGREGATION),
+    ("It's just a ranking, not an analysis of where we stand against appetite.", T.REPORTING_WITHOUT_INSIGHT),
+])
+def test_manager_words_for_register_points(play, text, t):
+    say = play(REPORT)
+    assert say(text) == [("hit", flaw_id(REPORT, t))]
+
+
+@pytest.mark.parametrize("text, t", [
+    ("Under clause 4 the project managers own each risk, including ones only a director could act on.",
+     T.OWNERSHIP_UNCLEAR),
+    ("Under section 5 the office would be self-assuring its own work.", T.PMO_CONFLICT),
+    ("Our team has no spending authority whatsoever, so clause 5 making us hold supplier exposures "
+     "can't work.", T.PMO_CONFLICT),
+    ("Staff will only enter a risk on the register when they already have an agreed answer for it, so "
+     "early warnings vanish.", T.BLAME_CULTURE),
+    ("Under C8 anything spotted mid-month stays invisible until the next scheduled review.",
+     T.UNIFORM_REVIEW_CADENCE),
+    ("C8 gives every register one date a month. So a supplier collapse spotted on day two sits "
+     "unrecorded for weeks?", T.UNIFORM_REVIEW_CADENCE),
+    ("Section 2 lets project boards decide what's acceptable with nothing to measure it by.",
+     T.APPETITE_WITHOUT_TOLERANCE),
+    ("What is a project board meant to do with an appetite of 'cautious'?", T.APPETITE_WITHOUT_TOLERANCE),
+    ("C15 closes a risk that occurred and no one digs into the cause.", T.NO_LEARNING_LOOP),
+])
+def test_manager_words_for_process_points(play, text, t):
+    say = play(POLICY)
+    assert say(text) == [("hit", flaw_id(POLICY, t))]
+
+
+@pytest.mark.parametrize("scenario, text", [
+    (POLICY, "Which adjectives does Cabinet use for financial risk?"),
+    (POLICY, "Who presents the portfolio report in front of the committee?"),
+    (POLICY, "Does C14 cover training for new PMs at all?"),
+    (REPORT, "Is R6 held at programme level?"),
+    (REPORT, "What was the June position on R13?"),
+    (REPORT, "Which contractors are spread across more than one project?"),
+    (REPORT, "Has anyone linked R11 to the Lodestar timetable?"),
+    (REPORT, "There's no rush, but who owns R2?"),
+])
+def test_topic_words_in_a_plain_question_are_answered_not_credited(play, scenario, text):
+    say = play(scenario)
+    assert say(text) == [("question", None)]
+
+
+def test_a_flaw_keyword_inside_another_word_is_not_a_mention():
+    from bot.evaluation.fixes import mentions_missing
+    template = next(f for f in variant(POLICY, 0).flaws if f.type == T.TEMPLATE_GAPS)
+    assert not mentions_missing(template, "the Brownfield bid has nowhere to go")
+    assert mentions_missing(template, "there's no field for proximity")
+
+
+def test_the_office_owning_a_risk_in_a_register_is_said_of_the_row_it_owns(play):
+    say = play(REPORT)
+    assert say("A grant risk sitting with the portfolio office leaves our second-line role "
+               "compromised.") == [("hit", flaw_id(REPORT, T.WRONG_OWNER))]
+
+
+def test_asking_whether_the_office_owns_anything_is_only_a_question(play):
+    say = play(REPORT)
+    assert say("Does the PMO own anything in this report?") == [("question", None)]
