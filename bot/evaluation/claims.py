@@ -27,8 +27,14 @@ TAG = re.compile(r",\s*(does|do|did|is|are|was|were|has|have|can|will|would)\s+(
 AT_ALL = re.compile(r"\bat all\s*\?", re.IGNORECASE)
 # Asking what a stated fact rests on doubts it too: "signed off, but what shows us the defects
 # are gone?", "on what grounds?"
+# Asking whether a stated oddity was meant ("4x4 is amber but 5x3 is red. Is that intended?")
+# doubts it as well: nobody asks whether a sound rule was deliberate.
 DOUBTING = re.compile(r"\bor (just|simply|merely)\b[^?]{0,80}\?|"
-                      r"\bwhat (tells|shows|assures|reassures) (us|you|me|anyone)\b|\bon what (basis|grounds|evidence)\b",
+                      r"\b(what|which|where)\b(\s+[\w'-]+){0,6}?\s+(tells|shows|warns|alerts|assures|reassures) "
+                      r"(us|you|me|anyone|them|the (board|reader|directors|members|committee))\b|"
+                      r"\bon what (basis|grounds|evidence)\b|"
+                      r"\b(is|was) (that|this|it) (really )?(intended|intentional|deliberate|on purpose|by design)(\s*\?|,| that\b)|"
+                      r"\bdid (we|you|they) (mean|intend) (that|this|it)\b",
                       re.IGNORECASE)
 # A PMO manager's rhetorical question names a gap ("How is a board meant to tell...?", "What stops
 # the next project repeating it?"): at manager level it claims, as a leading question does.
@@ -50,7 +56,9 @@ RHETORICAL = re.compile(
 )
 NEGATION = re.compile(r"\b(no|not|never|nothing|none|without)\b|" + NOT_VERB, re.IGNORECASE)
 MODAL = re.compile(r"\b(ought to|should have|must have|needs? to have|was meant to)\b", re.IGNORECASE)
-WHY = re.compile(r"^\W*((and|so|but|then)\W+)?(why|how come)\b", re.IGNORECASE)
+# "Why...?", and its polite forms ("Can I ask why the fire risk is in the annex?")
+WHY = re.compile(r"^\W*((and|so|but|then)\W+)?((can|could|may) i ask |i'?d (like|love) to (know|understand) )?(why|how come)\b",
+                 re.IGNORECASE)
 # "Fair enough, I missed that", "my mistake": the learner takes a point back themselves.
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"

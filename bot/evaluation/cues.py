@@ -40,6 +40,10 @@ _CUES: dict[T, list[str]] = {
         r"has happened", r"is happening", r"already an issue",
         r"\bhistory\b", r"past tense", r"probability at all", r"(materiali[sz]ed|crystalli[sz]ed)",
         r"(arrived|came in|turned up|was delivered|delivered) .{0,30}\blate\b",
+        # what might happen set against what has: "that's not something that might happen, it has"
+        r"(\bnot|n'?t) (something|a thing|an event) that (might|may|could|will) (happen|occur)",
+        r"\b(might|may|could) happen\W{1,3}(it|that) (has|did|already)\b",
+        r"already (real|spent|incurred|committed|confirmed|known|fact)\b",
     ],
     T.VAGUE_DESCRIPTION: [
         r"\bvague\b", r"too (general|broad|generic)", r"cause(,)? (and|or)?\s*(the )?(event|effect)",

@@ -296,3 +296,26 @@ def test_the_office_owning_a_risk_in_a_register_is_said_of_the_row_it_owns(play)
 def test_asking_whether_the_office_owns_anything_is_only_a_question(play):
     say = play(REPORT)
     assert say("Does the PMO own anything in this report?") == [("question", None)]
+
+
+@pytest.mark.parametrize("text, leading", [
+    ("Amber for a 16 but red for a 15 in the matrix. Was that deliberate?", True),
+    ("Is it intended that the PM owns every risk by default?", True),
+    ("Did we mean that only threats go on a register?", True),
+    ("Which part of the pack warns the board when a risk doubles?", True),
+    ("Could I ask why the contractor risk is split three ways?", True),
+    ("Is that intended to change next year?", False),
+    ("Which month does the board meet in?", False),
+])
+def test_asking_whether_an_oddity_was_meant_doubts_it(text, leading):
+    from bot.evaluation.claims import WHY, leads
+    assert (leads(text) or bool(WHY.match(text))) is leading
+
+
+@pytest.mark.parametrize("text", [
+    "R14 isn't something that may happen: the overspend came in last quarter.",
+    "That cost is already incurred, so why carry it as a risk?",
+])
+def test_what_might_happen_set_against_what_has_is_an_issue_on_the_risk_list(text):
+    from bot.evaluation.cues import cue_scores
+    assert T.NOT_A_RISK in cue_scores(text)
