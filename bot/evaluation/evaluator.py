@@ -32,6 +32,7 @@ from bot.evaluation.cues import challenge_cue_scores, cue_scores
 from bot.evaluation.fixes import (
     Part,
     fix_accepted,
+    fix_parts,
     fix_question,
     is_proposal,
     meets_objection,
@@ -292,12 +293,12 @@ class Evaluator:
         again, a question about it, or (None) a new point about that row."""
         proposal = is_proposal(reading.text, sure_intent(reading))
         restated = flaw.type in reading.cue_types  # the same point again, in its own words
-        if fix_accepted(flaw, reading.text) and (proposal or not restated):
+        if fix_accepted(flaw, reading.text, state.fix_parts.get(flaw.id, ())) and (proposal or not restated):
             return self._accept(state, flaw)
         if self._credits_new_flaw(state, reading):
             return None, []
         if proposal and (not restated or says_what_to_do(reading.text)):
-            return self._reject(state, flaw)
+            return self._reject(state, flaw, reading.text)
         if reading.is_question:
             if best_fact(self.s, reading.low) or not asserts_flaw(reading):
                 return None, []  # a question about the project: answered as one
@@ -319,7 +320,8 @@ class Evaluator:
         answer = text[:first]
         # "Is 1 Dec the next board?" asks; "Escalate it to the 1 Dec board?" still proposes.
         answers = not reading.is_question or is_proposal(answer, sure_intent(reading))
-        for_them = [f for f in asked if answers and re.search(r"\w", answer) and fix_accepted(f, answer)]
+        for_them = [f for f in asked if answers and re.search(r"\w", answer)
+                    and fix_accepted(f, answer, state.fix_parts.get(f.id, ()))]
         if for_them:
             judged, replies = [], []
             for f in for_them:
@@ -342,7 +344,7 @@ class Evaluator:
             return [Judgement(Verdict.UNCLEAR)], [
                 Reply("pm", f"Sorry, which one's that for: {names}? Give me the risk and what you'd change.")
             ], None
-        j, r = self._reject(state, asked[0])
+        j, r = self._reject(state, asked[0], text)
         return [j], r, None
 
     def _accept(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
@@ -381,8 +383,10 @@ class Evaluator:
             ))
         return [Judgement(Verdict.NOT_AGREED, flaw.id, flaw.at, flaw.type)], replies
 
-    def _reject(self, state: SessionState, flaw: Flaw) -> tuple[Judgement, list[Reply]]:
+    def _reject(self, state: SessionState, flaw: Flaw, text: str = "") -> tuple[Judgement, list[Reply]]:
         state.apply(Verdict.FIX_REJECTED.value, flaw.id)
+        # what it gave of the fix counts: the rest may come next, on its own (the PM's reply asks for it)
+        state.fix_parts[flaw.id] = state.fix_parts.get(flaw.id, set()) | fix_parts(flaw, text)
         replies = [Reply("pm", flaw.fix.rejected_reply)]
         if state.fix_attempts.get(flaw.id) == MAX_FIX_ATTEMPTS:
             replies.append(Reply(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from bot.nlp.patterns import NOT_VERB, RISK_REF
 from bot.scenarios.model import Flaw
@@ -112,13 +113,32 @@ _SHORTHAND = {
 _SHORT = re.compile(r"(?<![\w/])(" + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w/])")
 
 
-def fix_accepted(flaw: Flaw, text: str) -> bool:
+def fix_accepted(flaw: Flaw, text: str, given: Iterable[int] = ()) -> bool:
+    """Does `text` give the fix? `given`: the parts of it (groups of accept terms) the learner's
+    earlier proposals for this flaw already gave. A fix may come in pieces, as a PM asking "and the
+    impact scale?" invites; the message must give some part itself."""
+    groups = _groups(flaw, text)
+    if not given:
+        return _has_every(groups, _fix_text(text))
+    have = fix_parts(flaw, text)
+    return bool(have) and have | set(given) >= set(range(len(groups)))
+
+
+def fix_parts(flaw: Flaw, text: str) -> set[int]:
+    """The groups of the fix's accept terms that `text` gives."""
+    low = _fix_text(text)
+    return {i for i, group in enumerate(_groups(flaw, text)) if any(_term(w).search(low) for w in group)}
+
+
+def _fix_text(text: str) -> str:
     # Risk references don't count towards a fix: "R12" is not a score of 12, "risk 4" not a 4.
-    low = _with_shorthand(RISK_REF.sub(" ", text).lower())
-    groups = flaw.fix.accept
+    return _with_shorthand(RISK_REF.sub(" ", text).lower())
+
+
+def _groups(flaw: Flaw, text: str) -> list[list[str]]:
     if flaw.type == T.DUPLICATE and _keeps(flaw, text):
-        groups = groups[:1]  # "merge R8 into R5": the row kept brings its owner, so none need be named
-    return _has_every(groups, low)
+        return flaw.fix.accept[:1]  # "merge R8 into R5": the row kept brings its owner, so none need be named
+    return flaw.fix.accept
 
 
 # Overruling the stakeholder is not meeting the objection, whatever else the answer says.

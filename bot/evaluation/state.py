@@ -39,6 +39,9 @@ class SessionState:
     asked: list[str] = field(default_factory=list)
     fix_attempts: dict[str, int] = field(default_factory=dict)  # rejected proposals per flaw
     fix_given: set[str] = field(default_factory=set)  # fixes the tutor gave away after failed attempts
+    # Parts of a fix (indexes of its accept groups) that rejected proposals already gave: the next
+    # proposal need only add the rest ("...and impact descriptors for safety too").
+    fix_parts: dict[str, set[int]] = field(default_factory=dict)
     focus_risk: Optional[str] = None  # risk under discussion after a partial challenge
     recent: list[str] = field(default_factory=list)  # flaws the last turn was about ("it should be 12")
     order: list[str] = field(default_factory=list)  # flaws in the order they were found
@@ -87,7 +90,8 @@ class SessionState:
 
     def context(self) -> dict:
         """The conversational part, persisted with the session (the rest derives from records)."""
-        return {"asked": list(self.asked), "focus_risk": self.focus_risk, "recent": list(self.recent)}
+        return {"asked": list(self.asked), "focus_risk": self.focus_risk, "recent": list(self.recent),
+                "fix_parts": {f: sorted(p) for f, p in self.fix_parts.items() if p and f not in self.fixed}}
 
 
 @dataclass

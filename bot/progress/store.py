@@ -456,6 +456,9 @@ class ProgressStore:
         state.asked = [f for f in ctx.get("asked") or [] if f in state.found]
         state.focus_risk = ctx.get("focus_risk")
         state.recent = [f for f in ctx.get("recent") or [] if f in state.found]
+        parts = ctx.get("fix_parts") if isinstance(ctx.get("fix_parts"), dict) else {}
+        state.fix_parts = {f: {i for i in p if isinstance(i, int)} for f, p in parts.items()
+                           if f in state.found and f not in state.fixed and isinstance(p, list)}
         return state
 
     @staticmethod

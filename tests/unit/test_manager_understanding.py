@@ -319,3 +319,36 @@ def test_asking_whether_an_oddity_was_meant_doubts_it(text, leading):
 def test_what_might_happen_set_against_what_has_is_an_issue_on_the_risk_list(text):
     from bot.evaluation.cues import cue_scores
     assert T.NOT_A_RISK in cue_scores(text)
+
+
+def test_a_fix_given_in_two_parts_is_taken_when_the_second_completes_it(store):
+    """The stakeholder asks for the bands AND the impact scale; a learner who answers one and then,
+    asked again, gives the other has given the fix (not two failed attempts)."""
+    tutor = Tutor(store)
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), POLICY, 0)
+
+    def say(text: str) -> str:
+        return "\n".join(r.text for r in tutor.respond(Incoming(LEARNER, LEARNER, text)))
+
+    scoring = flaw_id(POLICY, T.SCORING_INCONSISTENT)
+    say("C6 makes a 4x4 amber but a 5x3 red, so the colours don't follow the scores.")
+    first = say("C6: the bands should follow the score, so the same score always gets the same colour.")
+    assert "impact scale" in first  # he asks for what is still missing
+    second = say("C6: and the impact scale should be one corporate scale with descriptors for safety, compliance "
+                 "and reputation, not just pounds.")
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        verdicts = [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
+    assert verdicts == [("hit", scoring), ("fix_rejected", scoring), ("fix_accepted", scoring)], (first, second)
+
+
+def test_the_second_part_alone_is_not_the_whole_fix(store):
+    tutor = Tutor(store)
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), POLICY, 0)
+    scoring = flaw_id(POLICY, T.SCORING_INCONSISTENT)
+    tutor.respond(Incoming(LEARNER, LEARNER, "C6 makes a 4x4 amber but a 5x3 red, so the colours don't follow the scores."))
+    tutor.respond(Incoming(LEARNER, LEARNER, "C6 should use one corporate impact scale with descriptors for safety, not just pounds."))
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        verdicts = [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
+    assert ("fix_accepted", scoring) not in verdicts  # the bands are still to come

@@ -323,9 +323,10 @@ def test_replayed_hits_keep_their_order_once():
 
 
 def test_the_conversational_context_is_a_copy():
-    state = SessionState(asked=["F4"], focus_risk="R4", recent=["F4", "F6"])
+    state = SessionState(asked=["F4"], focus_risk="R4", recent=["F4", "F6"], fix_parts={"F4": {1}, "F6": {0}},
+                         fixed={"F6"})
     context = state.context()
-    assert context == {"asked": ["F4"], "focus_risk": "R4", "recent": ["F4", "F6"]}
+    assert context == {"asked": ["F4"], "focus_risk": "R4", "recent": ["F4", "F6"], "fix_parts": {"F4": [1]}}
     context["asked"].append("F1")
     context["recent"].clear()
     assert state.asked == ["F4"] and state.recent == ["F4", "F6"]
