@@ -44,17 +44,15 @@ from bot.evaluation.fixes import (
 )
 from bot.evaluation.questions import answer_about_row, answer_question, best_fact
 from bot.evaluation.reading import (
-    _NOT_DESCRIPTIVE,
     CONFIDENT,
     CURIOUS,
     READER_CERTAIN,
     Reading,
-    _item_vocabulary,
-    _words,
     described_rows,
     info_question,
     read,
     risk_positions,
+    topic_row,
     types_in_play,
 )
 from bot.evaluation.state import (
@@ -460,7 +458,7 @@ class Evaluator:
         if not refs and T.DUPLICATE in types and _TWICE.search(reading.text) and self.s.rows:
             # "The steel frame costs are in twice": a row said to be there twice is named by its
             # topic words, with no "row" or "risk" after them; the row they fit best is the one meant.
-            refs = self._topic_row(reading.text)
+            refs = topic_row(reading.text, self.s)
         if not refs and T.PMO_CONFLICT in types and self.s.rows and self._claims(reading):
             # In a register, "owning a project's risk ourselves leaves no second line" is said of
             # the row the office itself owns, when it owns just one.
@@ -589,15 +587,6 @@ class Evaluator:
             # from the same words was that point, and the report's part in it only where the row goes.
             out = [f for f in out if f not in guessed]
         return out
-
-    def _topic_row(self, text: str) -> list[str]:
-        """The one row whose title and aliases share the most words with the message, if one
-        clearly does (two or more words, more than any other row)."""
-        said = set(_words(text)) - _NOT_DESCRIPTIVE
-        scores = sorted(((len(said & v), rid) for rid, v in _item_vocabulary(self.s).items()), reverse=True)
-        scores += [(0, "")] * 2
-        (best, rid), second = scores[0], scores[1][0]
-        return [rid] if best >= 2 and best > second else []
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw

@@ -142,6 +142,16 @@ def _item_vocabulary(scenario: Scenario) -> dict[str, set[str]]:
     return _vocabulary(tuple((item.id, item.title, tuple(item.aliases)) for item in scenario.items))
 
 
+def topic_row(text: str, scenario: Scenario) -> list[str]:
+    """The one row whose title and aliases share the most words with the message, if one clearly
+    does (two or more words, more than any other row)."""
+    said = set(_words(text)) - _NOT_DESCRIPTIVE
+    scores = sorted(((len(said & v), rid) for rid, v in _item_vocabulary(scenario).items()), reverse=True)
+    scores += [(0, "")] * 2
+    (best, rid), second = scores[0], scores[1][0]
+    return [rid] if best >= 2 and best > second else []
+
+
 def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     """Risks named by what they are about: "the interface risk" -> the row whose title or
     aliases carry those words, when one row clearly fits better than any other."""
