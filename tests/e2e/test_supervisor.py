@@ -227,9 +227,12 @@ def test_while_no_action_server_answers_the_learner_is_told_and_the_resend_count
         assert hello.status_code == 503, hello.text  # the greeting without the menu action is not an answer
         w = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)
         assert w.status_code == 503 and "restarting" in w.json()["error"], w.text
+        seen = len(sup.out())
     finally:
         os.kill(sup.proc.pid, signal.SIGCONT)
-    assert wait_until(lambda: answers(f"{sup.actions}/health"), timeout=40), sup.out()[-2000:]
+    # back, and known to the supervisor to be back (a child still starting is not checked for hangs)
+    assert wait_until(lambda: "actions ready again" in sup.out()[seen:] and answers(f"{sup.actions}/health"),
+                      timeout=40), sup.out()[-2000:]
     w = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)
     assert w.status_code == 200 and w.json()["messages"], w.text
     again = chat.post(f"{sup.web}/chat/message", json={"message": challenge, "message_id": "t-1"}, timeout=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from aiohttp import web
@@ -85,7 +86,11 @@ def test_a_message_the_tutor_could_not_save_stays_in_the_box(served):
         assert ids[0] == ids[1] and len(ids[0]) == 24
         box.fill("and R4's owner?")
         box.press("Enter")
-        expect(page.locator("article.msg.learner")).to_have_count(2, timeout=10_000)
+        expect(page.locator("article.msg.learner")).to_have_count(2, timeout=10_000)  # shown at once
+        deadline = time.monotonic() + 10
+        while len(rasa.received) < 3 and time.monotonic() < deadline:  # and sent
+            time.sleep(0.05)
+        assert rasa.received[-1]["message"] == "and R4's owner?"
         assert rasa.received[-1]["metadata"]["message_id"] not in ids  # a new message, a new id
 
 
