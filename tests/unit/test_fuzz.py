@@ -232,39 +232,7 @@ def test_a_billion_laughs_document_is_refused_quickly(tmp_path):
 
 
 # -- the register reader ---------------------------------------------------------------------------
-HEADERS = ["Risk ID", "Title", "Description", "Category", "Likelihood", "Impact", "Score", "Risk Owner",
-           "Strategy", "Actions", "Status", "Last Reviewed"]
-COLUMNS = ["id", "title", "description", "category", "probability", "impact", "score", "owner",
-           "response", "actions", "status", "last_reviewed"]
-
-
-def register_csv() -> bytes:
-    """riverside-wms's register as a trainer would export it."""
-    from bot.scenarios.loader import get_scenario
-
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(HEADERS)
-    for r in get_scenario("riverside-wms").rows:
-        d = r.public()
-        w.writerow([d[c] for c in COLUMNS])
-    return out.getvalue().encode()
-
-
-def riverside_xlsx() -> bytes:
-    from openpyxl import Workbook
-
-    from bot.scenarios.loader import get_scenario
-
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for r in get_scenario("riverside-wms").rows:
-        d = r.public()
-        ws.append([d[c] if c != "last_reviewed" else r.last_reviewed for c in COLUMNS])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+from local import COLUMNS, HEADERS, register_csv, riverside_xlsx  # noqa: E402  (riverside-wms as exported)
 
 
 GOOD_CSV = register_csv()

@@ -3,14 +3,10 @@ for Rasa's REST channel. (Test modules import these from here: importing from `c
 when pytest is given several test folders, each with its own conftest.)"""
 from __future__ import annotations
 
-import csv
-import io
-
 from aiohttp import web
-from openpyxl import Workbook
+from local import COLUMNS, HEADERS, register_csv, riverside_xlsx  # noqa: F401  (the web tests import them from here)
 
 from bot.progress.store import ProgressStore
-from bot.scenarios.loader import get_scenario
 from bot.scenarios.variants import variant
 from bot.taxonomy import FlawType as T
 from bot.taxonomy import intent_for
@@ -63,31 +59,3 @@ class FakeRasa:
 def auth(token: str = TOKEN) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
-
-# -- a shipped scenario's register as a learner would upload it -------------------------------------
-HEADERS = ["Risk ID", "Title", "Description", "Category", "Likelihood", "Impact", "Score", "Risk Owner",
-           "Strategy", "Actions", "Status", "Last Reviewed"]
-COLUMNS = ["id", "title", "description", "category", "probability", "impact", "score", "owner",
-           "response", "actions", "status", "last_reviewed"]
-
-
-def register_csv(scenario_id: str = "riverside-wms") -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(HEADERS)
-    for r in get_scenario(scenario_id).rows:
-        d = r.public()
-        w.writerow([d[c] for c in COLUMNS])
-    return out.getvalue().encode()
-
-
-def riverside_xlsx() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for r in get_scenario("riverside-wms").rows:
-        d = r.public()
-        ws.append([d[c] if c != "last_reviewed" else r.last_reviewed for c in COLUMNS])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
