@@ -54,6 +54,28 @@ COMMON = {"the", "a", "one", "start", "scenario", "play", "let", "s", "me", "new
           "project", "risk", "register"}
 
 
+def for_the_pm(move: str, intent: str | None, confidence: float, text: str) -> bool:
+    """A session move ("hint", "progress", "brief", "finish") the model guessed, that the words
+    say is really said to the PM or stakeholder, so it goes to the evaluator instead. A button or
+    command (no intent) is never second-guessed."""
+    if not intent:
+        return False
+    names_item = bool(RISK_REF.search(text) or CLAUSE_REF.search(text))
+    if move == "hint":
+        # "Um, I think we should just do it anyway?" answers the stakeholder
+        return confidence < UNSURE_MOVE and not HINT_WORDS.search(text)
+    if move == "progress":
+        # "- how many of the 228 are team leaders?" asks the PM, not for progress; so does
+        # anything about a row ("I wonder whether R4 is scored right?")
+        return not PROGRESS_REQUEST.search(text) and (confidence < UNSURE_MOVE and "?" in text or names_item)
+    if move == "brief":
+        # "Can you remind me what C13 says?" asks about that clause, not for the whole brief
+        return confidence < UNSURE_MOVE and names_item
+    if move == "finish":
+        return confidence < SURE_FINISH and not FINISH_WORDS.search(text)
+    return False
+
+
 @dataclass
 class Incoming:
     """A learner's message as any channel delivers it."""
@@ -182,6 +204,8 @@ class Tutor:
         return self.store.run(begin)  # run again on a transient lock: all or nothing
 
     def brief(self, msg: Incoming) -> list[Reply]:
+        if for_the_pm("brief", msg.intent, msg.confidence, msg.text):
+            return self.respond(msg)
         return self._in_session(msg, lambda db, session, s: [tutor(show.brief_text(s))])
 
     def register(self, msg: Incoming) -> list[Reply]:
@@ -226,8 +250,8 @@ class Tutor:
         return self._in_session(msg, move)
 
     def hint(self, msg: Incoming) -> list[Reply]:
-        if msg.intent and msg.confidence < UNSURE_MOVE and not HINT_WORDS.search(msg.text):
-            return self.respond(msg)  # "Um, I think we should just do it anyway?" answers the stakeholder
+        if for_the_pm("hint", msg.intent, msg.confidence, msg.text):
+            return self.respond(msg)
 
         def move(db, session, s):
             state = self.store.state_of(db, session)
@@ -241,10 +265,7 @@ class Tutor:
         return self._in_session(msg, move)
 
     def progress(self, msg: Incoming) -> list[Reply]:
-        if msg.intent and not PROGRESS_REQUEST.search(msg.text) and (
-                msg.confidence < UNSURE_MOVE and "?" in msg.text or RISK_REF.search(msg.text) or CLAUSE_REF.search(msg.text)):
-            # "- how many of the 228 are team leaders?" asks the PM, not for progress; so does
-            # anything about a row ("I wonder whether R4 is scored right?")
+        if for_the_pm("progress", msg.intent, msg.confidence, msg.text):
             return self.respond(msg)
 
         def move(db, session, s):
@@ -261,7 +282,7 @@ class Tutor:
         return self._in_session(msg, move)
 
     def finish(self, msg: Incoming) -> list[Reply]:
-        if msg.intent and msg.confidence < SURE_FINISH and not FINISH_WORDS.search(msg.text):
+        if for_the_pm("finish", msg.intent, msg.confidence, msg.text):
             return self.respond(msg)
 
         def move(db, session, s):

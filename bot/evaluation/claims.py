@@ -33,7 +33,7 @@ DOUBTING = re.compile(r"\bor (just|simply|merely)\b[^?]{0,80}\?|"
                       r"\b(what|which|where)\b(\s+[\w'-]+){0,6}?\s+(tells|shows|warns|alerts|assures|reassures) "
                       r"(us|you|me|anyone|them|the (board|reader|directors|members|committee))\b|"
                       r"\bon what (basis|grounds|evidence)\b|"
-                      r"\b(is|was) (that|this|it) (really )?(intended|intentional|deliberate|on purpose|by design)(\s*\?|,| that\b)|"
+                      r"\b(is|was) (that|this|it) (really )?(intended|intentional|deliberate|on purpose|by design|meant)(\s*\?|,| that\b)|"
                       r"\bdid (we|you|they) (mean|intend) (that|this|it)\b",
                       re.IGNORECASE)
 # A PMO manager's rhetorical question names a gap ("How is a board meant to tell...?", "What stops

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 
 _REF = r"(?:r\s?\d{1,2}|risk \d{1,2}|c\s?\d{1,2}|(?:clause|section) \d{1,2})"  # a row, or a policy's clause
+# "Sorry if I've misread it, but..." is a courtesy before a point, not a correction of one.
+_UNHEDGED = r"(?<!\bif )(?<!\bunless )(?<!\bmaybe )(?<!\bperhaps )"
 CORRECTION = re.compile(
     r"(?:\bi\s*|\bsorry,?\s+)(?:was|'?m|am|did|do)?\s*(?:n'?t|not)\s+"
     r"(mean(ing)?(?! to\b)|quer(y|ying)|ask(ing)? about|talk(ing)? about|question(ing)?|challeng(e|ing)|"
@@ -21,12 +23,12 @@ CORRECTION = re.compile(
     r"|\bi meant\b[^.?!]{0,80}\bnot " + _REF + r"\b"
     r"|^\W*(?:(?:sorry|sry|soz|no|oh|ah|oops|correction|apologies)\W+)+(?=i meant\b|what i meant\b|meant\b|i was (?:talking|asking) about\b)"
     r"|^\W*(?:(?:oops|sorry|sry|soz|typo|correction|ugh|argh|whoops)\W+)+(?:no\W+)?(?=" + _REF + r"\b)"
-    r"|\b" + _REF + r",? i mean\b|\bnot " + _REF + r"\s*[-\u2013\u2014,:]+\s*" + _REF + r"\b|\bi misread\b"
+    r"|\b" + _REF + r",? i mean\b|\bnot " + _REF + r"\s*[-\u2013\u2014,:]+\s*" + _REF + r"\b|" + _UNHEDGED + r"\bi misread\b"
     r"|\b(other|wrong) way round\b"
     r"|\b(wrong|different) (row|line|risk|one|number|entry|id|reference|clause|section)( number)?\b|\bread the wrong\b"
     r"|\bmixed up the\b|\bmix(ed)? (them|the rows|the numbers|the ids) up\b|\bmuddled\b"
-    r"|\bmeant to (say|write|type)\b|\bshould have (said|written|typed)\b|^\W*(correction|apologies)\b"
-    r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|\bi'?ve misread\b"
+    r"|\bmeant to (say|write|type)\b|\bshould have (said|written|typed)\b|^\W*(correction|apologies)\b(?! if\b)"
+    r"|\bi (meant|mean) (" + _REF + r"|the (other|next|previous|row|one|risk))\b|" + _UNHEDGED + r"\bi'?ve misread\b"
     r"|\blet me (put|say|phrase|word) (that|it) (properly|again|better|differently|right)\b"
     r"|\b(i )?(had|have) in mind\b[^.?!]{0,40}\bnot " + _REF + r"\b",
     re.IGNORECASE,

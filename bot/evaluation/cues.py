@@ -136,6 +136,8 @@ _CUES: dict[T, list[str]] = {
     T.DUPLICATE: [
         r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
         r"(logged|listed|recorded|entered|appears|register(ed)?|counted|in|shows? up|turns? up|comes? up) (twice|two times)", r"overlap",
+        # "it's on the report twice", "we're showing the migration twice"
+        r"\b(is|are|'s|'re|sits?|appears?|shows?|showing|carr(y|ies|ying)) ([\w'-]+ ){0,4}?(twice|two times)\b",
         r"\b(is|are|look like|looks like|seem like|seems like|really|just|actually) (just )?(one|a single) (risk|thing|event)\b",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",

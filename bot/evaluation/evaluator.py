@@ -85,6 +85,11 @@ _TWICE = re.compile(
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 
 
+# Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".
+_FAULTING = re.compile(NEGATION.pattern + r"|\b(twice|only|just|still|already|wrong|too|should|shouldn'?t|"
+                       r"ought|must|needs? to|nobody|no one|neither|nothing)\b", re.IGNORECASE)
+
+
 # An owner that is the PMO itself ("Portfolio Office (Rhiannon Price, Portfolio Manager)").
 _OFFICE = re.compile(r"\b(pmo|(portfolio|programme|project) (management )?office)\b", re.IGNORECASE)
 
@@ -290,7 +295,9 @@ class Evaluator:
         """A message naming a conceded flaw: its fix, a fix the PM can't take yet, the same point
         again, a question about it, or (None) a new point about that row."""
         proposal = is_proposal(reading.text, sure_intent(reading))
-        restated = flaw.type in reading.cue_types  # the same point again, in its own words
+        # the same point again, in its own words (the reader's sense of the topic is not a restatement)
+        restated = flaw.type in reading.cue_types and (flaw.type not in reading.read_points
+                                                        or flaw.type in cue_scores(reading.text))
         if fix_accepted(flaw, reading.text, state.fix_parts.get(flaw.id, ())) and (proposal or not restated):
             return self._accept(state, flaw)
         if self._credits_new_flaw(state, reading):
@@ -458,7 +465,7 @@ class Evaluator:
         if not refs and T.DUPLICATE in types and _TWICE.search(reading.text) and self.s.rows:
             # "The steel frame costs are in twice": a row said to be there twice is named by its
             # topic words, with no "row" or "risk" after them; the row they fit best is the one meant.
-            refs = topic_row(reading.text, self.s)
+            refs = topic_row(reading.text, self.s, pair=True)
         if not refs and T.PMO_CONFLICT in types and self.s.rows and self._claims(reading):
             # In a register, "owning a project's risk ourselves leaves no second line" is said of
             # the row the office itself owns, when it owns just one.
@@ -475,6 +482,14 @@ class Evaluator:
             # "It should be 12, so 3 x 4 = 12": still about the flaw the last turn was about.
             recent = [self.s.flaw(f) for f in state.recent]
             refs = [r for f in recent if f and f.type in types for r in (f.at, f.other_risk_id) if r]
+
+        if not refs and types and self.s.rows and (self._claims(reading) or not reading.is_question):
+            # "The fire compartmentation in the occupied halls block is held at programme level":
+            # a row named by the words of its title, taken when the point lands on it; a guess
+            # is never charged.
+            guess = topic_row(reading.text, self.s)
+            if any(guess[0] in f.places for f in self._candidates(reading, guess, types) if guess):
+                refs = guess
 
         judged: list[Judgement] = []
         replies: list[Reply] = []
@@ -544,6 +559,7 @@ class Evaluator:
     def _candidates(self, reading: Reading, refs: list[str], types: list[T]) -> list[Flaw]:
         out: list[Flaw] = []
         guessed: list[Flaw] = []  # whole-artefact gaps found only from the reader's weak guess
+        kin_only: list[Flaw] = []  # found only as a process-design form of the model's register point
         for flaw in self.s.flaws:
             if flaw.type == T.MISSING_RISK:
                 # Beside a point on a named row, its words ("if an allergy flag goes missing, the
@@ -563,9 +579,11 @@ class Evaluator:
                         or flaw.type == reading.leaning and self._claims(reading))
                 if said and mentions_missing(flaw, reading.text):
                     out.append(flaw)
-                    if not (flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
-                            or flaw.type in self._sure_kin(reading)):
+                    worded = flaw.type in challenge_cue_scores(reading.text) or flaw.type in reading.read_points
+                    if not worded and flaw.type not in self._sure_kin(reading):
                         guessed.append(flaw)
+                    elif not worded:
+                        kin_only.append(flaw)
             elif flaw.type == T.DUPLICATE:
                 pair = {flaw.at, flaw.other_risk_id}
                 # "the library migration shows up twice": one row named, its twin said to exist
@@ -586,6 +604,13 @@ class Evaluator:
             # supplier's rating rescaled before it reaches the top ten?"), a whole-report gap guessed
             # from the same words was that point, and the report's part in it only where the row goes.
             out = [f for f in out if f not in guessed]
+        if len(kin_only) > 1 or kin_only and len(kin_only) < len(out):
+            # A sure register reading ("wrong owner") has several process-design forms (ownership,
+            # the PMO's conflict): it makes one of them, the reader's pick or the nearer kin, and
+            # none beside a point the words make.
+            kin = self._sure_kin(reading)
+            best = min(kin_only, key=lambda f: (f.type != reading.leaning, kin.index(f.type)))
+            out = [f for f in out if f not in kin_only or f is best and len(kin_only) == len(out)]
         return out
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
@@ -615,7 +640,14 @@ class Evaluator:
         said = sentences(reading.text)
         asked = [i for i, x in enumerate(said) if x.rstrip().endswith("?")]
         stated = " ".join(said[asked[-1] + 1:]) if asked else " ".join(said)
-        return bool(stated) and asserts_flaw(replace(reading, text=stated))
+        if stated and asserts_flaw(replace(reading, text=stated)):
+            return True
+        # A statement before it claims in its own words ("We're showing the library migration
+        # twice, with two owners. Which one gets the money?"); a fact that sets up the question
+        # ("the corporate register runs on Ian's matrix") does not.
+        before = " ".join(x for x in said[:asked[-1]] if not x.rstrip().endswith("?")) if asked else ""
+        return bool(_FAULTING.search(before)) and asserts_flaw(
+            replace(reading, text=before, intent=None, confidence=0.0, cue_types=set(cue_scores(before))))
 
     def _unnamed(self, text: str, item: str) -> str:
         clause = self.s.clause(item)

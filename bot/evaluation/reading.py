@@ -111,6 +111,11 @@ _NOT_A_NAME = {"into", "onto", "in", "on", "of", "to", "for", "with", "from", "b
 _DESCRIBED = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _RISK_NOUN + r"\b")
 # "the escalation section", "the template bit": a policy's clauses are not risks or rows
 _DESCRIBED_CLAUSE = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _CLAUSE_NOUN + r"\b")
+# "the section on our office", "the part about lessons": a clause named by what it covers
+_CLAUSE_ON = re.compile(r"\b(?:clause|section|part|bit|paragraph|para|wording) (?:on|about|covering|for|dealing with|that deals with) "
+                        r"((?:the |our |its )?[\w'-]+(?: [\w'-]+)?)")
+# "the register template only holds one score": a policy's topic said as a thing of its own
+_DETERMINED = re.compile(r"\b(the|our|its|this|that) $")
 # "risks 7 and 10", "rows 3, 5 and 9": every number of the list
 _LIST_TAIL = re.compile(
     r"(?<![\w#])(?:risks|rows|numbers|items)\s*#?\s*\d{1,2}((?:\s*(?:,|and|&|\+)\s*(?:r\s?|#)?\d{1,2}(?!\w))+)",
@@ -142,13 +147,16 @@ def _item_vocabulary(scenario: Scenario) -> dict[str, set[str]]:
     return _vocabulary(tuple((item.id, item.title, tuple(item.aliases)) for item in scenario.items))
 
 
-def topic_row(text: str, scenario: Scenario) -> list[str]:
+def topic_row(text: str, scenario: Scenario, pair: bool = False) -> list[str]:
     """The one row whose title and aliases share the most words with the message, if one clearly
-    does (two or more words, more than any other row)."""
+    does (two or more words, more than any other row); with `pair`, also the two rows that share
+    them equally and more than any other (a risk logged twice is told in the same words)."""
     said = set(_words(text)) - _NOT_DESCRIPTIVE
     scores = sorted(((len(said & v), rid) for rid, v in _item_vocabulary(scenario).items()), reverse=True)
-    scores += [(0, "")] * 2
-    (best, rid), second = scores[0], scores[1][0]
+    scores += [(0, "")] * 3
+    (best, rid), (second, other), third = scores[0], scores[1], scores[2][0]
+    if pair and best >= 2 and best == second > third:
+        return [rid, other]
     return [rid] if best >= 2 and best > second else []
 
 
@@ -157,7 +165,14 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     aliases carry those words, when one row clearly fits better than any other."""
     vocab = _item_vocabulary(scenario)
     hits = []
-    for m in (_DESCRIBED_CLAUSE if scenario.clauses else _DESCRIBED).finditer(text.lower()):
+    low = text.lower()
+    spans = list((_DESCRIBED_CLAUSE if scenario.clauses else _DESCRIBED).finditer(low))
+    for m in _CLAUSE_ON.finditer(low) if scenario.clauses else ():
+        words = set(_words(m.group(1))) - _NOT_DESCRIPTIVE
+        scores = sorted(((len(words & v), rid) for rid, v in vocab.items()), reverse=True) + [(0, "")] * 2
+        if scores[0][0] and scores[0][0] > scores[1][0]:
+            hits.append((m.start(), scores[0][1]))
+    for m in spans:
         said = _words(m.group(1))
         pair = said[0] in ("two", "both")
         words = set(said[pair:]) - _NOT_DESCRIPTIVE
@@ -294,20 +309,29 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
     clauses = bool(scenario.clauses)  # a policy's items are all clauses
     for row in scenario.items:
         titles = [row.title] if clauses and " " in row.title.strip() else []
+        noun = _CLAUSE_NOUN if clauses else _RISK_NOUN
         for alias in titles + row.aliases:
             # a clause's few names are worth reading through a slip; a register's many aliases are not
             span = _alias_span(alias, low, slips=clauses)
-            if span:
-                # Once risks are named by id, a name in passing ("handed to Calder") is an
-                # argument, not another reference, unless it is said to be a risk ("the Calder one")
-                # or, in a policy, a clause ("the ownership section", not "an ownership role").
-                noun = _CLAUSE_NOUN if clauses else _RISK_NOUN
-                named_as_risk = alias.startswith("the ") or re.match(r"\s+" + noun + r"\b", low[span[1]:])
-                if not explicit or named_as_risk:
-                    described.append((span[0], row.id))
+            if span is None:
+                continue
+            if not explicit:
+                described.append((span[0], row.id))
                 break
-    if not explicit:
+            # Once risks are named by id, a name in passing ("handed to Calder") is an argument,
+            # not another reference, unless it is said to be a risk ("the Calder one") or, in a
+            # policy, a clause ("the ownership section", not "an ownership role"), wherever
+            # it is said so ("...the appetite statement. ...the appetite section stops halfway").
+            named = next((m.start() for m in _alias_pattern(alias).finditer(low)
+                          if alias.startswith("the ") or re.match(r"\s+" + noun + r"\b", low[m.end():])
+                          or clauses and _DETERMINED.search(low[:m.start()])), None)
+            if named is not None:
+                described.append((named, row.id))
+                break
+    if not explicit or clauses:
         # "the dress-rehearsal row ...; the training row ...": each description names its own row.
+        # "The appetite section stops halfway... C11 reports against tolerances nobody set": a
+        # clause called a clause or section by its topic is named, beside one named by number.
         seen = {rid for _, rid in described}
         described += [(at, rid) for at, rid in described_rows(text, scenario) if rid not in seen]
     return sorted([(at, rid, True) for at, rid in explicit] + [(at, rid, False) for at, rid in described])

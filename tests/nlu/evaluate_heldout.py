@@ -41,6 +41,7 @@ from bot.evaluation.state import CHALLENGE_VERDICTS, SessionState, Verdict  # no
 from bot.scenarios.loader import get_scenario  # noqa: E402
 from bot.scenarios.variants import renumbering, variant  # noqa: E402
 from bot.taxonomy import FlawType  # noqa: E402
+from bot.tutor import for_the_pm  # noqa: E402
 
 HELDOUT = Path(__file__).with_name("heldout.yml")
 # The model under test; PMO_TUTOR_NLU_MODEL points the guard at another one (experiments).
@@ -54,6 +55,8 @@ TO_EVALUATOR = {f"challenge_{t}" for t in TYPES} | {
     "challenge_general", "ask_question", "propose_fix", "affirm", "deny", "nlu_fallback",
     "correct_misread", "take_back",
 }
+# The session moves data/rules/rules.yml sends these intents to (the tutor may pass them on).
+SESSION_MOVES = {"ask_hint": "hint", "show_progress": "progress", "show_brief": "brief", "finish_session": "finish"}
 KINDS = ("hit", "false", "general", "question", "fix accepted", "fix rejected", "session")
 
 
@@ -209,7 +212,9 @@ def play(case: Case, intent: str | None, confidence: float) -> Result:
     credited: set[str] = set()
     pred_types: list[str] = []
     replies: list[str] = []
-    routed = intent in TO_EVALUATOR
+    # as data/rules routes it, and as the tutor passes on a guessed session move said to the PM
+    routed = intent in TO_EVALUATOR or intent in SESSION_MOVES and for_the_pm(
+        SESSION_MOVES[intent], intent, confidence, case.text)
     if routed:
         ctx = case.context
         state = SessionState(focus_risk=ctx.get("focus"))

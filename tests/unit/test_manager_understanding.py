@@ -352,3 +352,68 @@ def test_the_second_part_alone_is_not_the_whole_fix(store):
         session = db.execute(select(Session)).scalars().first()
         verdicts = [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
     assert ("fix_accepted", scoring) not in verdicts  # the bands are still to come
+
+
+# -- classes from the sixth to eighth blind batches (2026-12-03); texts new ---------------------
+def test_a_courteous_if_i_misread_is_not_a_correction(play):
+    say = play(POLICY)
+    assert say("Apologies if I've misread it, but under C6 a 4 x 4 is amber and a 5 x 3 is red. "
+               "Was that meant?") == [("hit", flaw_id(POLICY, T.SCORING_INCONSISTENT))]
+
+
+def test_a_clause_called_a_section_by_its_topic_is_named_beside_one_named_by_number(play):
+    say = play(POLICY)
+    # C11 is only where the missing tolerances hurt; the point is the appetite clause's
+    assert say("The appetite section stops at adjectives: cautious, averse, open, with no figure a board "
+               "could measure against. C11 then reports against category tolerances that don't exist.")[:1] == [
+        ("hit", flaw_id(POLICY, T.APPETITE_WITHOUT_TOLERANCE))]
+
+
+def test_the_section_on_a_topic_names_that_clause(play):
+    say = play(POLICY)
+    assert say("I'd redraft the section on our office: we keep the register and challenge it; we should "
+               "not own corporate risks and then certify our own compliance.") == [
+        ("hit", flaw_id(POLICY, T.PMO_CONFLICT))]
+
+
+def test_a_policys_topic_as_the_subject_of_a_complaint_names_its_clause(play):
+    say = play(POLICY)
+    assert say("C11 wants trend arrows and target scores, but the register template has no column for a "
+               "target score or the previous one.") == [("hit", flaw_id(POLICY, T.TEMPLATE_GAPS))]
+
+
+def test_a_claim_before_the_question_makes_the_point(play):
+    say = play(REPORT)
+    assert say("The library system migration is on the report twice, once for the programme and once for "
+               "the project, each with its own owner. Who do the cataloguers answer to?") == [
+        ("hit", flaw_id(REPORT, T.DUPLICATE))]
+
+
+def test_a_sure_owner_reading_makes_one_process_design_point_not_both(play):
+    say = play(POLICY)
+    verdicts = say("Under this draft the PM owns the grant clawback risk, yet only the finance director can "
+                   "move the money. When it lands, who answers for it?", "challenge_wrong_owner", 0.88)
+    assert verdicts == [("hit", flaw_id(POLICY, T.OWNERSHIP_UNCLEAR))]
+
+
+def test_a_row_named_by_the_words_of_its_title_is_credited_where_the_point_lands(play):
+    say = play(REPORT)
+    assert say("The fire-stopping defects in the occupied block are kept down at programme level because the "
+               "repair fits the budget. A life-safety exposure above tolerance goes up regardless.") == [
+        ("hit", flaw_id(REPORT, T.NOT_ESCALATED))]
+
+
+def test_a_row_guessed_from_its_title_words_is_never_charged(play):
+    say = play(REPORT)
+    # the lab equipment row is sound: a point made about it by its title words is asked about, not charged
+    verdicts = say("The equipment for the laboratory has a long wait on it, and it is owned by the wrong person.")
+    assert ("false", None) not in verdicts and not any(v == "hit" for v, _ in verdicts)
+
+
+def test_an_unsure_guess_at_the_brief_that_names_a_clause_asks_the_stakeholder(store):
+    tutor = Tutor(store)
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), POLICY, 0)
+    reply = tutor.brief(Incoming(LEARNER, LEARNER, "Could you remind me what C12 covers?", intent="show_brief",
+                                 confidence=0.4))
+    text = " ".join(r.text for r in reply)
+    assert "C12" in text and len(text) < 1500  # that clause, not the whole brief
