@@ -123,6 +123,7 @@ _CUES: dict[T, list[str]] = {
     ],
     T.STALE_REVIEW: [
         r"last (reviewed|looked at|updated|review)", r"not (been )?(reviewed|updated|looked at)",
+        r"\bwhen did (anyone|anybody|someone|somebody|we|you|they|the \w+) last\b",
         r"\bstale\b", r"out of date", r"out-of-date", r"\boverdue\b", r"months? ago",
         r"since (january|february|march|april|may|june|july|august|september|october|november|december|last)",
         r"\bold\b review", r"review date", r"(hasn'?t|haven'?t) (been )?(touched|reviewed|updated)",
@@ -152,7 +153,9 @@ _CUES: dict[T, list[str]] = {
         r"\b(seen|written|told|described|looked at) from (the|a|another|their|our) [\w' -]{0,30}(side|point of view|angle|perspective|end)\b",
     ],
     T.MISSING_RISK: [
-        r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk", r"(isn'?t|is not|not) (on|in) the register",
+        r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk",
+        # "nothing in the report about StudentStay", "nothing in rows 1 to 15 covers the bookings"
+        r"\bnothing in [\w ,-]{2,30}?\b(about|covers?|covering|on|for)\b", r"(isn'?t|is not|not) (on|in) the register",
         r"no risk (on|about|for)", r"(doesn'?t|does not) cover", r"what about", r"you'?ve missed",
         r"not (been )?(captured|logged|recorded|included)", r"\bmissing\b", r"left out",
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",

@@ -47,6 +47,7 @@ from bot.evaluation.reading import (
     CONFIDENT,
     CURIOUS,
     READER_CERTAIN,
+    THE_OFFICE,
     Reading,
     described_rows,
     info_question,
@@ -85,13 +86,11 @@ _TWICE = re.compile(
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 
 
+# The reader's probability at which a second point in one message is heard as a point of its own.
+READER_SECOND = 0.1
 # Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".
 _FAULTING = re.compile(NEGATION.pattern + r"|\b(twice|only|just|still|already|wrong|too|should|shouldn'?t|"
                        r"ought|must|needs? to|nobody|no one|neither|nothing)\b", re.IGNORECASE)
-
-
-# An owner that is the PMO itself ("Portfolio Office (Rhiannon Price, Portfolio Manager)").
-_OFFICE = re.compile(r"\b(pmo|(portfolio|programme|project) (management )?office)\b", re.IGNORECASE)
 
 
 def sure_intent(reading: Reading) -> str | None:
@@ -469,7 +468,7 @@ class Evaluator:
         if not refs and T.PMO_CONFLICT in types and self.s.rows and self._claims(reading):
             # In a register, "owning a project's risk ourselves leaves no second line" is said of
             # the row the office itself owns, when it owns just one.
-            ours = [row.id for row in self.s.rows if _OFFICE.search(row.owner or "")]
+            ours = [row.id for row in self.s.rows if THE_OFFICE.search(row.owner or "")]
             refs = ours if len(ours) == 1 else []
         if not refs and types and state.focus_risk:
             refs = [state.focus_risk]  # "the owner's wrong" right after "what about R4?"
@@ -604,6 +603,13 @@ class Evaluator:
             # supplier's rating rescaled before it reaches the top ten?"), a whole-report gap guessed
             # from the same words was that point, and the report's part in it only where the row goes.
             out = [f for f in out if f not in guessed]
+        if reading.read_points and len(out) > 1:
+            # One message, several points: a second one the reader barely hears, on a clause the
+            # learner never named, is a word of the argument ("no trigger column" in a list of
+            # the template's gaps is not the review cycle's point).
+            named = self._named(reading.text)
+            out = [f for f in out if f.type in reading.read_points or f.places & named
+                   or reading.heard.get(f.type.value, 0.0) >= READER_SECOND]
         if len(kin_only) > 1 or kin_only and len(kin_only) < len(out):
             # A sure register reading ("wrong owner") has several process-design forms (ownership,
             # the PMO's conflict): it makes one of them, the reader's pick or the nearer kin, and

@@ -73,6 +73,7 @@ class Reading:
     read_points: set[FlawType] = field(default_factory=set)
     leaning: FlawType | None = None
     leaning_p: float = 0.0
+    heard: dict[str, float] = field(default_factory=dict)  # the reader's probability of each point
 
     @property
     def low(self) -> str:
@@ -190,15 +191,24 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
 
 # "Aisha's risk", "Gareth's interface one": a row named by its owner (and, if they own several,
 # by what it is about).
-_OWNERS_ROW = re.compile(r"\b([A-Z][a-z]+)['\u2019]s ((?:[\w-]+ ){0,3}?)" + _RISK_NOUN + r"\b")
+# Chat is often lower case ("tessa's row"): the name need only be an owner's first name.
+_OWNERS_ROW = re.compile(r"\b([A-Za-z][a-z]+)['\u2019]s ((?:[\w-]+ ){0,3}?)" + _RISK_NOUN + r"\b")
+
+
+_HONORIFICS = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "sir", "dame", "cllr", "councillor", "rev"}
+
+
+def _first_name(owner: str) -> str:
+    """"Professor Mei Ling Tan (Pro-Vice-Chancellor)" -> "mei": how a colleague names her row."""
+    return next((w for w in _words(owner) if w not in _HONORIFICS), "")
 
 
 def rows_by_owner(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     vocab = _item_vocabulary(scenario)
     hits = []
     for m in _OWNERS_ROW.finditer(text):
-        name = m.group(1).lower()
-        owned = [row.id for row in scenario.rows if _words(row.owner)[:1] == [name]]
+        name = _word(m.group(1))
+        owned = [row.id for row in scenario.rows if _first_name(row.owner) == name]
         words = set(_words(m.group(2))) - _NOT_DESCRIPTIVE
         if len(owned) > 1 and words:
             owned = [rid for rid in owned if words & vocab[rid]]
@@ -307,15 +317,21 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
             explicit.append((m.start(), row.id))
     described: list[tuple[int, str]] = []
     clauses = bool(scenario.clauses)  # a policy's items are all clauses
+    noun = _CLAUSE_NOUN if clauses else _RISK_NOUN
+    # In a policy, a clause called a clause or section by its topic ("the exception reporting
+    # clause", "the section on our office") is named as firmly as by its number; one it is
+    # compared with ("the same gap as the appetite clause") is not the subject.
+    firmly = [(at, rid) for at, rid in described_rows(text, scenario)
+              if not _COMPARED.search(low[max(0, at - 24):at])] if clauses else []
+    firm = bool(explicit or firmly)
     for row in scenario.items:
         titles = [row.title] if clauses and " " in row.title.strip() else []
-        noun = _CLAUSE_NOUN if clauses else _RISK_NOUN
         for alias in titles + row.aliases:
             # a clause's few names are worth reading through a slip; a register's many aliases are not
             span = _alias_span(alias, low, slips=clauses)
             if span is None:
                 continue
-            if not explicit:
+            if not firm:
                 described.append((span[0], row.id))
                 break
             # Once risks are named by id, a name in passing ("handed to Calder") is an argument,
@@ -323,18 +339,37 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
             # policy, a clause ("the ownership section", not "an ownership role"), wherever
             # it is said so ("...the appetite statement. ...the appetite section stops halfway").
             named = next((m.start() for m in _alias_pattern(alias).finditer(low)
-                          if alias.startswith("the ") or re.match(r"\s+" + noun + r"\b", low[m.end():])
-                          or clauses and _DETERMINED.search(low[:m.start()])), None)
+                          if _said_as_item(alias, low, m, noun, clauses)), None)
             if named is not None:
                 described.append((named, row.id))
                 break
-    if not explicit or clauses:
+    seen = {rid for _, rid in described}
+    if clauses:
+        described += [(at, rid) for at, rid in firmly if rid not in seen]
+    elif not explicit:
         # "the dress-rehearsal row ...; the training row ...": each description names its own row.
-        # "The appetite section stops halfway... C11 reports against tolerances nobody set": a
-        # clause called a clause or section by its topic is named, beside one named by number.
-        seen = {rid for _, rid in described}
         described += [(at, rid) for at, rid in described_rows(text, scenario) if rid not in seen]
     return sorted([(at, rid, True) for at, rid in explicit] + [(at, rid, False) for at, rid in described])
+
+
+# "the same problem as the appetite clause", "as with the template": named to compare, not challenged
+_COMPARED = re.compile(r"\b(same [\w-]+ as|as with|as in|as for|like|unlike|than|compared (with|to))\s*$")
+# The office itself ("the PMO", "the Portfolio Office") acts in many clauses: said beside a clause
+# named firmly, it names its own clause only when called one ("the PMO clause").
+THE_OFFICE = re.compile(r"\b(pmo|(portfolio|programme|project) (management )?office)\b", re.IGNORECASE)
+
+
+def _said_as_item(alias: str, low: str, m: re.Match, noun: str, clauses: bool) -> bool:
+    """Beside an item named firmly, is this name of another said as the name of an item?"""
+    before = low[max(0, m.start() - 24):m.start()]
+    if clauses and _COMPARED.search(before):
+        return False
+    if re.match(r"\s+" + noun + r"\b", low[m.end():]):
+        return True  # "the Calder one", "the ownership section"
+    if clauses and THE_OFFICE.search(alias):
+        return False
+    # "the Calder one" as an alias; in a policy, "the register template only holds one score"
+    return alias.startswith("the ") or clauses and bool(_DETERMINED.search(before[-6:]))
 
 
 def mentioned_risks(text: str, scenario: Scenario) -> list[str]:
@@ -374,9 +409,10 @@ def read(
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     read_points: set[FlawType] = set()
-    leaning, p = None, 0.0
+    leaning, p, heard = None, 0.0, {}
     if allowed & PROCESS:
-        point, p = next(iter(points(text, allowed).items()), (None, 0.0))
+        heard = points(text, allowed)
+        point, p = next(iter(heard.items()), (None, 0.0))
         if point and p >= READER_LEANS:
             leaning = FlawType(point)
         if leaning and p >= READER_SURE:
@@ -403,4 +439,5 @@ def read(
         read_points=read_points,
         leaning=leaning,
         leaning_p=p if leaning else 0.0,
+        heard=heard,
     )

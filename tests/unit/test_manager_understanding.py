@@ -417,3 +417,58 @@ def test_an_unsure_guess_at_the_brief_that_names_a_clause_asks_the_stakeholder(s
                                  confidence=0.4))
     text = " ".join(r.text for r in reply)
     assert "C12" in text and len(text) < 1500  # that clause, not the whole brief
+
+
+# -- classes from the ninth and tenth blind batches (2026-12-03); texts new ---------------------
+def test_rows_named_by_their_owners_first_names_in_lower_case(play):
+    say = play(REPORT)
+    assert say("tessa's risk and jamal's risk describe one event really, the catalogue missing the cutover") == [
+        ("hit", flaw_id(REPORT, T.DUPLICATE))]
+
+
+def test_a_row_named_by_an_owner_with_a_title(play):
+    say = play(REPORT)
+    assert say("Mei's row has not been looked at since June, though the accreditation visit moved.") == [
+        ("hit", flaw_id(REPORT, T.STALE_REVIEW))]
+
+
+def test_asking_when_anyone_last_looked_challenges_a_stale_row(play):
+    say = play(REPORT)
+    assert say("When did anybody last look at the Penang accreditation risk? The panel date moved weeks ago.") == [
+        ("hit", flaw_id(REPORT, T.STALE_REVIEW))]
+
+
+def test_nothing_in_the_report_about_a_knock_on_raises_the_missing_risk(play):
+    say = play(REPORT)
+    assert say("There is nothing in the whole report about the accommodation booking portal, and it "
+               "depends on Lodestar's records.") == [("hit", flaw_id(REPORT, T.MISSING_RISK))]
+
+
+def test_the_office_as_actor_beside_a_sound_clause_named_by_number_is_not_its_clause(play):
+    say = play(POLICY)
+    # C16 is sound; the learner's point is about C16, and "the Portfolio Office" only acts in it
+    verdicts = say("C16 lets the Portfolio Office mark its own maturity and tell the committee the result. "
+                   "That is the office grading itself.")
+    assert ("hit", flaw_id(POLICY, T.PMO_CONFLICT)) not in verdicts
+
+
+def test_a_clause_named_to_compare_is_not_the_one_challenged(play):
+    say = play(POLICY)
+    verdicts = say("C3 suffers the same gap as the appetite clause: nothing a board could measure against.")
+    assert ("hit", flaw_id(POLICY, T.APPETITE_WITHOUT_TOLERANCE)) not in verdicts
+
+
+def test_a_clause_called_a_clause_by_its_topic_keeps_a_passing_word_from_naming_another(play):
+    say = play(POLICY)
+    # "escalation" names C7 only when nothing else is named; here the learner names the exception clause
+    verdicts = say("The exception reporting clause never says who hears about a forecast breach, or by when. "
+                   "Surely that is an escalation hole?")
+    assert ("hit", flaw_id(POLICY, T.ESCALATION_GAP)) not in verdicts
+
+
+def test_a_second_point_the_reader_barely_hears_is_part_of_the_argument(play):
+    say = play(POLICY)
+    # a list of the template's missing columns: "no trigger" is one of them, not the review cycle's point
+    assert say("Going through the register template: no actionee column, no trigger, no target score, "
+               "no action due date and only one line for the description.") == [
+        ("hit", flaw_id(POLICY, T.TEMPLATE_GAPS))]
