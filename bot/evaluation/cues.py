@@ -155,7 +155,7 @@ _CUES: dict[T, list[str]] = {
     T.MISSING_RISK: [
         r"nothing (at all )?(on|about|for|covering)", r"(missing|missed) (a )?risk",
         # "nothing in the report about StudentStay", "nothing in rows 1 to 15 covers the bookings"
-        r"\bnothing in [\w ,-]{2,30}?\b(about|covers?|covering|on|for)\b", r"(isn'?t|is not|not) (on|in) the register",
+        r"\bnothing in [\w ,-]{2,30}?\b(about|covers?|covering|on|for)\b", r"(isn'?t|is not|not) (on|in) the register", r"\bnot (on|in) any (row|line|register|entry|report)\b",
         r"no risk (on|about|for)", r"(doesn'?t|does not) cover", r"what about", r"you'?ve missed",
         r"not (been )?(captured|logged|recorded|included)", r"\bmissing\b", r"left out",
         r"(add|log|raise) a (new )?risk", r"where'?s the risk", r"(there'?s|there is) no risk",

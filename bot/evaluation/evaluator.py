@@ -81,7 +81,7 @@ _NAMING = re.compile(r"\b[\w'-]+ (clauses?|sections?|paras?|paragraphs?|bits?|pa
                      + CLAUSE_REF.pattern + "|" + RISK_REF.pattern, re.IGNORECASE)
 # A row said to be there twice over: its twin need not be named to make the duplicate point.
 _TWICE = re.compile(
-    r"\b(twice|two times|in two places|two (rows|entries|lines|owners)|again (under|as|at)|"
+    r"\b(twice|two times|in two places|two ([\w'-]+ ){0,3}?(rows|entries|lines|owners)|again (under|as|at)|"
     r"(at|on|in) both (levels?|registers|reports)|(at|on|in) both (the )?(programme|project|portfolio)s?( level)? and|both (the|its) (programme|project)s? and|"
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 

@@ -111,7 +111,8 @@ _NOT_A_NAME = {"into", "onto", "in", "on", "of", "to", "for", "with", "from", "b
 # "the interface risk", "the data load row", "the dress-rehearsal one"
 _DESCRIBED = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _RISK_NOUN + r"\b")
 # "the escalation section", "the template bit": a policy's clauses are not risks or rows
-_DESCRIBED_CLAUSE = re.compile(r"\bthe ((?:[\w'-]+ ){0,3}?[\w'-]+) " + _CLAUSE_NOUN + r"\b")
+# (in chat the article goes: "appetite clause is words only", "roles bit makes PMs own...")
+_DESCRIBED_CLAUSE = re.compile(r"(?:\bthe |^\W*|[.!?;:]\s+)((?:[\w'-]+ ){0,3}?[\w'-]+) " + _CLAUSE_NOUN + r"\b")
 # "the section on our office", "the part about lessons": a clause named by what it covers
 _CLAUSE_ON = re.compile(r"\b(?:clause|section|part|bit|paragraph|para|wording) (?:on|about|covering|for|dealing with|that deals with) "
                         r"((?:the |our |its )?[\w'-]+(?: [\w'-]+)?)")
