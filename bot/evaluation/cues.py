@@ -249,6 +249,9 @@ _CUES: dict[T, list[str]] = {
         r"\bscales?\b.{0,40}\b(undefined|not defined|no definitions?|descriptors?|not comparable|mixed)\b",
         r"\b(rag|bands?)\b.{0,40}\b(inconsistent|contradict|don'?t match|doesn'?t match|out of line|backwards)\b",
         r"\bsame score\b.{0,40}\bdifferent colou?r\b", r"\b4x4\b|\b4 x 4 (matrix|scale|grid)\b",
+        # one yardstick missing: "impact only measured in pounds", "Digital keeps its high/medium/low"
+        r"\b(only|just|purely) (measured|scored|counted|rated|assessed) (in|by) (pounds|money|cash|cost|£)",
+        r"\bhigh\s?/\s?medium\s?/\s?low\b", r"\b(contractor|supplier|vendor)'?s (own )?(grid|matrix|scale|scoring)\b",
     ],
     T.UNIFORM_REVIEW_CADENCE: [
         r"\b(same|one|single|uniform) (review )?(frequency|cadence|cycle)\b",
@@ -263,6 +266,9 @@ _CUES: dict[T, list[str]] = {
     T.THREATS_ONLY: [
         r"\bopportunit(y|ies)\b", r"\b(positive|upside) risks?\b", r"\bthreats? only\b", r"\bonly threats\b",
         r"\b(exploit|enhance)\b", r"\bupside\b",
+        # money going begging: "£90k a year on offer", "£1.5m we walked past", "it isn't a threat"
+        r"\b(on offer|up for grabs|left on the table)\b", r"\bwalk(ed|ing)? (past|away from)\b",
+        r"\b(isn'?t|is not|not|never) a threat\b",
     ],
     T.TEMPLATE_GAPS: [
         r"\btemplate\b.{0,80}\b(no|missing|lacks?|without|doesn'?t have|hasn'?t got)\b",
@@ -278,6 +284,11 @@ _CUES: dict[T, list[str]] = {
         r"\b(just|only|merely|simply) (the |a list of (the )?)?(biggest|largest|highest|highest-scoring|top-scoring|worst)\b",
         # a ranking with no movement: "a league table, not an analysis", "not what has changed"
         r"\b(just |only |merely )?a (list|ranking|league table)\b.{0,30}\bnot\b", r"\bnot (what'?s|what is|what has been) (changing|changed|moving|new)\b",
+        # no movement shown: "where's the direction of travel?", "nothing on the page shows it"
+        r"\bdirection of travel\b", r"\b(moved|movement|changed) since (last|the last|august|the summer|\w+ month)\b",
+        r"\bnothing (on the page|in the (report|pack|paper))\b.{0,20}\b(shows?|says?|tells?)\b",
+        r"\b(ten|10|five|5) (biggest|largest|highest|worst)\b",
+        r"\b(board|committee|members)\b.{0,24}\b(meant|supposed|expected|asked) to decide\b",
     ],
     T.NO_AGGREGATION: [
         r"\b(common|shared) (cause|supplier|contractor|dependency)\b", r"\bcross[- ](project|cutting|portfolio)\b",
@@ -287,6 +298,11 @@ _CUES: dict[T, list[str]] = {
         r"\b(one|single|a) portfolio(-level)? risk\b", r"\bsplit (two|three|four|several) ways\b", r"\badded (together|up)\b",
         # one exposure across the portfolio's pieces, whatever they are called ("across all our sites")
         r"\bacross (two|three|four|several|the|all|our) (projects|programmes|jobs|sites|schemes|contracts|builds)\b", r"\bpull(ing|ed)? (it |them )?together\b",
+        # "add them up", "all stop at once", "part of something bigger", "the same firm"
+        r"\badd(ing)? (them|it|those|these|the rows) (all )?up\b", r"\ball (stop|fail|slip|go)\w* (at once|together)\b",
+        r"\b(all )?at (the same time|once)\b.{0,20}\b(stop|fail|slip|lose)|\b(stop|fail|slip|lose)\w*\b.{0,60}\ball at once\b",
+        r"\b(part|piece) of (something|a) bigger\b", r"\bsame (firm|company|supplier|contractor|vendor|builder)\b",
+        r"\b(each|every) (row|one|entry|line)\b.{0,50}\b(on its own|by itself|in isolation|alone)\b",
         _T_SPREAD,
     ],
     T.BLAME_CULTURE: [
