@@ -54,6 +54,7 @@ from bot.evaluation.reading import (
     read,
     risk_positions,
     topic_row,
+    topic_words,
     types_in_play,
 )
 from bot.evaluation.state import (
@@ -86,6 +87,8 @@ _TWICE = re.compile(
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 
 
+# A request for facts in no flaw's words finds a flaw only when the model is this sure of it.
+SURE_OF_A_REQUEST = 0.9
 # The reader's probability at which a second point in one message is heard as a point of its own.
 READER_SECOND = 0.1
 # Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".
@@ -566,7 +569,7 @@ class Evaluator:
                 raised = T.MISSING_RISK in challenge_cue_scores(reading.text) or not (set(refs) & self._named(reading.text))
                 if mentions_missing(flaw, reading.text) and raised and (types or reading.is_challenge):
                     out.append(flaw)
-            elif flaw.at is None or not refs and kind(flaw.type).family == "process":
+            elif flaw.at is None or kind(flaw.type).family == "process" and (not refs or self._across(flaw, reading, refs)):
                 # A gap in a report or policy as a whole ("the report shows no trend"), or a portfolio
                 # point made about what it names, not a row ("G&H is one risk across three projects"):
                 # said in its words as a gap, not a topic in passing ("are the scores converted
@@ -590,6 +593,8 @@ class Evaluator:
                 if T.DUPLICATE in types and named:
                     out.append(flaw)
             elif flaw.places & set(refs) and (flaw.type in types or flaw.type == reading.leaning):
+                if self._only_asks(reading, flaw.type):
+                    continue  # "Who's down as the owner of R7 at the moment?" asks, whatever the model guessed
                 out.append(flaw)  # a portfolio flaw is found from any row it shows on
             elif refs[:1] == refs and flaw.at in refs and self.s.level == "manager" and self._speaks_to(flaw, reading):
                 out.append(flaw)
@@ -618,6 +623,23 @@ class Evaluator:
             best = min(kin_only, key=lambda f: (f.type != reading.leaning, kin.index(f.type)))
             out = [f for f in out if f not in kin_only or f is best and len(kin_only) == len(out)]
         return out
+
+    def _across(self, flaw: Flaw, reading: Reading, refs: list[str]) -> bool:
+        """A portfolio point made in its own words and heard for sure ("if Greaves & Holt goes
+        under... who owns that combined exposure?") while the rows it names are only consequences
+        ("the PSDS money"), named by no id."""
+        return bool(self.s.rows) and flaw.type in reading.read_points \
+            and flaw.type in challenge_cue_scores(reading.text) and not set(refs) & self._named(reading.text) \
+            and len(topic_words(reading.text, self.s, flaw.places)) >= 2  # said of the point's own rows
+
+    @staticmethod
+    def _only_asks(reading: Reading, t: T) -> bool:
+        """A message that only asks for facts, in none of the point's words, which the model is not
+        near certain is that point, asks about the row; it does not find its flaw."""
+        said = sentences(reading.text)
+        return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
+            and not leads(reading.text) and t not in challenge_cue_scores(reading.text) \
+            and t not in reading.read_points and reading.confidence < SURE_OF_A_REQUEST
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw

@@ -162,6 +162,12 @@ def topic_row(text: str, scenario: Scenario, pair: bool = False) -> list[str]:
     return [rid] if best >= 2 and best > second else []
 
 
+def topic_words(text: str, scenario: Scenario, rids) -> set[str]:
+    """The describing words of these rows' titles and aliases that the message says."""
+    vocab = _item_vocabulary(scenario)
+    return (set(_words(text)) - _NOT_DESCRIPTIVE) & set().union(*(vocab.get(r, set()) for r in rids))
+
+
 def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     """Risks named by what they are about: "the interface risk" -> the row whose title or
     aliases carry those words, when one row clearly fits better than any other."""

@@ -472,3 +472,25 @@ def test_a_second_point_the_reader_barely_hears_is_part_of_the_argument(play):
     assert say("Going through the register template: no actionee column, no trigger, no target score, "
                "no action due date and only one line for the description.") == [
         ("hit", flaw_id(POLICY, T.TEMPLATE_GAPS))]
+
+
+def test_a_request_for_facts_about_a_flawed_row_is_answered_not_credited(play):
+    say = play(REPORT)
+    row = variant(REPORT, 0).row(next(f.at for f in variant(REPORT, 0).flaws if f.type == T.WRONG_OWNER))
+    assert say(f"Who currently owns {row.id}?", "challenge_wrong_owner", 0.7) == [
+        ("question", None)]
+
+
+def test_a_portfolio_point_whose_consequences_name_another_row_is_that_point(play):
+    say = play(REPORT)
+    # "the grant" names the PSDS row only as a consequence; the point is the contractor across projects
+    assert say("If Greaves and Holt went under, Hartley, the Abbotsfield rooms and the grant would all be "
+               "hit at once. Who owns that combined exposure across the projects?") == [
+        ("hit", flaw_id(REPORT, T.NO_AGGREGATION))]
+
+
+def test_a_shared_row_that_is_already_one_portfolio_risk_is_not_the_aggregation_point(play):
+    say = play(REPORT)
+    verdicts = say("The shared developer pool serves Lodestar and the library at once, and nobody has "
+                   "combined that into a single portfolio risk.")
+    assert ("hit", flaw_id(REPORT, T.NO_AGGREGATION)) not in verdicts

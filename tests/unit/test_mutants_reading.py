@@ -145,13 +145,14 @@ def test_an_unsure_model_is_a_hint_from_a_confidence_of_0_3(rw, confidence, type
     assert read(f"{owner.risk_id}: Callum?", rw, "challenge_wrong_owner", confidence).types == types
 
 
-@pytest.mark.parametrize("confidence, credited", [(0.59, False), (0.6, True), (0.9, True)])
+@pytest.mark.parametrize("confidence, credited", [(0.59, False), (0.6, False), (0.89, False), (0.9, True)])
 def test_a_plain_question_is_a_challenge_only_when_the_model_is_sure(rw, confidence, credited):
-    """'Who owns R6?' asks for a fact; only a sure model makes it the wrong-owner challenge."""
+    """'Who owns R6?' asks for a fact; only a near-certain model makes it the wrong-owner challenge
+    (at 0.66 the model read "Who's down as the owner of R7 at the moment?" as one)."""
     owner = flaw(rw, T.WRONG_OWNER)
     row = rw.row(owner.risk_id)
     assert read(f"Who owns {row.id}?", rw, "challenge_wrong_owner", confidence).types == (
-        [T.WRONG_OWNER] if credited else [])
+        [T.WRONG_OWNER] if confidence >= 0.6 else [])
     verdicts, replies = judge(rw, f"Who owns {row.id}?", "challenge_wrong_owner", confidence)
     if credited:
         assert (verdicts, replies) == ([("hit", owner.id, row.id)], [owner.replies.hit])
