@@ -67,10 +67,19 @@ def _statements(text: str, stops: str = ".;:!?") -> list[str]:
     return [x for x in re.findall(rf"[^{stops}\n]+[{stops}\n]*", text) if not x.strip().endswith("?")]
 
 
+# "Could we keep just one of them...?", "Can we merge them?": a change put politely proposes it
+# ("Could we see the evidence?" only asks).
+_POLITE_PROPOSAL = re.compile(
+    r"\b(could|can|shall|should) we (not )?(just |simply |perhaps |maybe )?(keep|merge|link|add|move|make|change|split|"
+    r"drop|combine|fold|raise|escalate|reassign|give|put|set|rewrite|replace|rescore|re-score|create|log|"
+    r"record|remove|delete|name|assign)\b", re.IGNORECASE)
+
+
 def is_proposal(text: str, intent: str | None = None) -> bool:
     # "Escalate it to the board." proposes; "Has it been escalated to the board?" asks.
     return bool(
-        intent == "propose_fix" or PROPOSAL.search(_POLITE.sub(" ", text)) or _RATING.search(text)
+        intent == "propose_fix" or PROPOSAL.search(_POLITE.sub(" ", text)) or _POLITE_PROPOSAL.search(text)
+        or _RATING.search(text)
         or _ACTION.search(text) or any(_directs(x) for x in _statements(text)) or says_what_to_do(text)
     )
 

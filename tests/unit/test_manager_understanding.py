@@ -494,3 +494,20 @@ def test_a_shared_row_that_is_already_one_portfolio_risk_is_not_the_aggregation_
     verdicts = say("The shared developer pool serves Lodestar and the library at once, and nobody has "
                    "combined that into a single portfolio risk.")
     assert ("hit", flaw_id(REPORT, T.NO_AGGREGATION)) not in verdicts
+
+
+def test_a_change_put_politely_is_a_proposal_and_keeping_a_row_keeps_its_owner(store):
+    from bot.evaluation.fixes import is_proposal
+
+    assert is_proposal("Could we keep just the one row?") and is_proposal("Can we merge them into R9?")
+    assert not is_proposal("Could we see the evidence for that?")
+    tutor = Tutor(store)
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), REPORT, 0)
+    say = lambda text: tutor.respond(Incoming(LEARNER, LEARNER, text))  # noqa: E731
+    say("The library programme's catalogue row and the LMS project's data row are the same event, logged twice.")
+    say("Could we keep just the programme row and link the LMS project's one under it, so it's counted once?")
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        verdicts = [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
+    dup = flaw_id(REPORT, T.DUPLICATE)
+    assert verdicts == [("hit", dup), ("fix_accepted", dup)]
