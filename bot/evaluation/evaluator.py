@@ -454,6 +454,11 @@ class Evaluator:
     def _is_plain_question(reading: Reading) -> bool:
         if CURIOUS.search(reading.text) and info_question(reading.text):
             return True  # says it only asks, and complains of nothing ("...out of interest?")
+        if Evaluator._only_asking(reading):
+            # "When was the Penang row last updated?", "Who's down as the owner of R7?": words that
+            # name what is asked about claim nothing, however sure the model is; the answer may
+            # show the flaw, and the learner's next message can say so.
+            return True
         if reading.intent != "ask_question":
             # Unsure model, but a question with no sign of a challenge: answer it.
             return reading.is_question and not reading.types and not reading.risk_ids
@@ -631,6 +636,16 @@ class Evaluator:
         return bool(self.s.rows) and flaw.type in reading.read_points \
             and flaw.type in challenge_cue_scores(reading.text) and not set(refs) & self._named(reading.text) \
             and len(topic_words(reading.text, self.s, flaw.places)) >= 2  # said of the point's own rows
+
+    @staticmethod
+    def _only_asking(reading: Reading) -> bool:
+        """Every sentence a request for facts (who, when, which...), none leading, doubting or
+        complaining, and none in a flaw's own challenging words ("where's the risk about...?",
+        "who is going to do what on R9, and by when?" ask for what should be there and isn't)."""
+        said = sentences(reading.text)
+        return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
+            and not leads(reading.text) and not RHETORICAL.search(reading.text) \
+            and not challenge_cue_scores(reading.text)
 
     @staticmethod
     def _only_asks(reading: Reading, t: T) -> bool:

@@ -35,7 +35,9 @@ QUESTION_START = re.compile(
 
 # A request for facts ("how much contingency is left?") rather than a challenge put as a question.
 INFO_QUESTION = re.compile(
-    r"^\s*(who|who'?s|whos|when|when'?s|whens|where|wheres|which|what|what'?s|whats|"
+    # (after a short lead-in: "For the homes programme, who chairs the board?")
+    r"^\s*(?:(?:for|on|about|regarding|in|with|and|so|ok|okay)\b[^,?]{0,40},\s*)?"
+    r"(who|who'?s|whos|when|when'?s|whens|where|wheres|which|what|what'?s|whats|"
     r"how (many|much|long|often|big|far|does|do|is))\b",
     re.IGNORECASE,
 )
@@ -43,7 +45,7 @@ INFO_QUESTION = re.compile(
 COMPLAINT = re.compile(
     # negations count whatever their form: "Neither of them is a benefit" complains
     r"\b(wrong|not|no|never|neither|nor|nobody|none|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
-    r"despite|still|but|only|just|instead|rather|right|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
+    r"despite|still|but|only|just|instead|rather|right(?! now| away)|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
     re.IGNORECASE,
 )
 

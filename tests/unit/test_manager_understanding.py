@@ -511,3 +511,13 @@ def test_a_change_put_politely_is_a_proposal_and_keeping_a_row_keeps_its_owner(s
         verdicts = [(e.verdict, e.flaw_id) for e in store.effective_challenges(db, session)]
     dup = flaw_id(REPORT, T.DUPLICATE)
     assert verdicts == [("hit", dup), ("fix_accepted", dup)]
+
+
+@pytest.mark.parametrize("text, intent, confidence", [
+    ("Who is listed against the Malaysia accreditation row right now?", "challenge_wrong_owner", 0.99),
+    ("When was the PSDS grant row last updated?", "challenge_stale_review", 0.8),
+    ("For the Lodestar project, who chairs the board its risks go to?", "ask_question", 0.45),
+])
+def test_a_message_that_only_asks_for_facts_is_answered_however_sure_the_model(play, text, intent, confidence):
+    say = play(REPORT)
+    assert say(text, intent, confidence) == [("question", None)]

@@ -145,10 +145,11 @@ def test_an_unsure_model_is_a_hint_from_a_confidence_of_0_3(rw, confidence, type
     assert read(f"{owner.risk_id}: Callum?", rw, "challenge_wrong_owner", confidence).types == types
 
 
-@pytest.mark.parametrize("confidence, credited", [(0.59, False), (0.6, False), (0.89, False), (0.9, True)])
-def test_a_plain_question_is_a_challenge_only_when_the_model_is_sure(rw, confidence, credited):
-    """'Who owns R6?' asks for a fact; only a near-certain model makes it the wrong-owner challenge
-    (at 0.66 the model read "Who's down as the owner of R7 at the moment?" as one)."""
+@pytest.mark.parametrize("confidence, credited", [(0.59, False), (0.6, False), (0.9, False), (0.99, False)])
+def test_a_plain_question_is_never_a_challenge_however_sure_the_model(rw, confidence, credited):
+    """'Who owns R6?' asks for a fact, whatever the model makes of it (it read "Who's down as the
+    owner on the PSDS grant row right now?" as a wrong-owner challenge at 0.99); the reading keeps
+    the model's type, the evaluator answers the question."""
     owner = flaw(rw, T.WRONG_OWNER)
     row = rw.row(owner.risk_id)
     assert read(f"Who owns {row.id}?", rw, "challenge_wrong_owner", confidence).types == (
