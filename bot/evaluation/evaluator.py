@@ -87,8 +87,6 @@ _TWICE = re.compile(
     r"de-?dup\w*|double[- ]count\w*)\b", re.IGNORECASE)
 
 
-# A request for facts in no flaw's words finds a flaw only when the model is this sure of it.
-SURE_OF_A_REQUEST = 0.9
 # The reader's probability at which a second point in one message is heard as a point of its own.
 READER_SECOND = 0.1
 # Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".
@@ -598,8 +596,6 @@ class Evaluator:
                 if T.DUPLICATE in types and named:
                     out.append(flaw)
             elif flaw.places & set(refs) and (flaw.type in types or flaw.type == reading.leaning):
-                if self._only_asks(reading, flaw.type):
-                    continue  # "Who's down as the owner of R7 at the moment?" asks, whatever the model guessed
                 out.append(flaw)  # a portfolio flaw is found from any row it shows on
             elif refs[:1] == refs and flaw.at in refs and self.s.level == "manager" and self._speaks_to(flaw, reading):
                 out.append(flaw)
@@ -646,15 +642,6 @@ class Evaluator:
         return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
             and not leads(reading.text) and not RHETORICAL.search(reading.text) \
             and not challenge_cue_scores(reading.text)
-
-    @staticmethod
-    def _only_asks(reading: Reading, t: T) -> bool:
-        """A message that only asks for facts, in none of the point's words, which the model is not
-        near certain is that point, asks about the row; it does not find its flaw."""
-        said = sentences(reading.text)
-        return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
-            and not leads(reading.text) and t not in challenge_cue_scores(reading.text) \
-            and t not in reading.read_points and reading.confidence < SURE_OF_A_REQUEST
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw
