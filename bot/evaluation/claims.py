@@ -68,6 +68,25 @@ ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed
                    r"fair enough|you'?re (quite )?right|you'?re fine on|(look|looks|seem|seems) (fine|ok|okay|sound)|"
                    r"leave (it|them|r\s?\d{1,2}) (closed|as it is|as they are|alone|where it is))\b",
                    re.IGNORECASE)
+# Someone else's judgement, a supposition or a condition ("Say Dominic's board decides a £500k
+# risk is fine because...", "...if that makes sense") takes nothing back: it is the argument.
+_NOT_OWN = re.compile(
+    r"^\W*(say|suppose|imagine|picture|assume|what if)\b|\b(if|unless|whether)\b[^,;:]{0,60}$|"
+    r"(?<!\bi )(?<!\bwe )\b(decides?|decided|thinks|thought|says|said|reckons|feels|felt|believes|assumes|"
+    r"claims?|argues|argued|tells|told|deems?|deemed|concludes?|concluded)\b",
+    re.IGNORECASE)
+
+
+def admissions(text: str) -> list[tuple[int, int]]:
+    """Where (start, end) the learner takes a point back in their own voice."""
+    out = []
+    for x in SENTENCES.finditer(text):
+        said = x.group()
+        out += [(x.start() + m.start(), x.start() + m.end()) for m in ADMIT.finditer(said)
+                if not _NOT_OWN.search(said[:m.start()])]
+    return out
+
+
 # A statement that opens by saying something is not there at all.
 # ("there's nothing", "there's no trigger for it"; not a courtesy: "there's no rush, but...")
 ABSENT = re.compile(r"^\W*(and |but |so )?(there'?s|there is|there are|theres) (nothing|none|no)\b"

@@ -186,6 +186,10 @@ _CUES: dict[T, list[str]] = {
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
         r"\b(well|way|far|comfortably) (over|above) \d{1,2}\b",
+        # where it must be seen: "that has to go to Joanna's board", "send it up to UEB" (not "should
+        # it go to the board?", which asks)
+        r"\b(has|have|needs?|ought) to go (up |on )?to\b",
+        r"\b(send|take) (it |this |that )?up to\b",
         # a risk kept below where it should be seen: "kept under project level", "belongs in front of the SRO"
         _T_HELD,
         _T_FRONT,
@@ -277,7 +281,10 @@ _CUES: dict[T, list[str]] = {
     ],
     T.REPORTING_WITHOUT_INSIGHT: [
         r"\btop[- ]?(n|5|10|ten|five|twenty)\b", r"\b(no|without|missing|doesn'?t show) (a )?(trend|movement|direction)\b",
-        r"\btrend\b", r"\b(against|compared? (with|to)|versus) (the )?appetite\b", r"\b(snapshot|list of the worst)\b",
+        r"\btrend\b", r"\b(against|compared? (with|to)|versus) (the )?appetite\b", r"\blist of the worst\b",
+        # what the report is ("it's a snapshot", "a ranked top-ten snapshot"), not the name of
+        # the one a clause schedules ("the snapshot on the 20th")
+        r"\b(a|an|just|only|one|single|static)( [\w-]+){0,2} snapshot\b",
         r"\b(no|without) (decisions?|asks?) (requested|asked|for the board)\b", r"\bemerging risks?\b",
         r"\b(getting worse|rising|increasing)\b.{0,40}\b(see|tell|know|show)\b",
         # a report that is only a ranking: "merely the largest", "only the top-scoring ones"

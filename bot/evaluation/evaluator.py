@@ -15,12 +15,12 @@ from dataclasses import replace
 
 from bot.evaluation import defences
 from bot.evaluation.claims import (
-    ADMIT,
     DOUBTING,
     NEGATION,
     RHETORICAL,
     SENTENCES,
     WHY,
+    admissions,
     asserts_flaw,
     leads,
     rates_higher,
@@ -121,16 +121,16 @@ class Evaluator:
                 return meant
             reading = meant
         elif not self._answers_objection(state, reading) and (
-                ADMIT.search(reading.text) or (model_says and reading.intent == "take_back")):
+                admissions(reading.text) or (model_says and reading.intent == "take_back")):
             # "Fair enough, I missed that: CV-03 moved the hosting. My mistake." takes a point back:
             # the charge stands, nothing new is charged, and anything said after it is read.
             said = sentences(reading.text)
-            last = max((n for n, x in enumerate(said) if ADMIT.search(x)), default=-1)
+            last = max((n for n, x in enumerate(said) if admissions(x)), default=-1)
             # What comes after taking the point back, from a "but" in the same sentence on ("Fair
             # enough on the fixed price, but the provisional sums can't be transferred").
-            but = _BUT.search(said[last], [m.end() for m in ADMIT.finditer(said[last])][-1]) if last >= 0 else None
+            but = _BUT.search(said[last], admissions(said[last])[-1][1]) if last >= 0 else None
             rest = " ".join(([said[last][but.start():]] if but else []) + said[last + 1:])
-            after = read(rest, self.s) if ADMIT.search(reading.text) else None
+            after = read(rest, self.s) if admissions(reading.text) else None
             if after is None or not (after.is_question or (after.risk_ids or but) and after.types and asserts_flaw(after)):
                 return Outcome([], [Reply("pm", "No harm done: better to ask than to miss one. What's next?")])
             reading = after
@@ -448,11 +448,10 @@ class Evaluator:
             )
         return self._judge_challenge(state, reading)
 
-    @staticmethod
-    def _is_plain_question(reading: Reading) -> bool:
+    def _is_plain_question(self, reading: Reading) -> bool:
         if CURIOUS.search(reading.text) and info_question(reading.text):
             return True  # says it only asks, and complains of nothing ("...out of interest?")
-        if Evaluator._only_asking(reading):
+        if self._only_asking(reading):
             # "When was the Penang row last updated?", "Who's down as the owner of R7?": words that
             # name what is asked about claim nothing, however sure the model is; the answer may
             # show the flaw, and the learner's next message can say so.
@@ -633,15 +632,15 @@ class Evaluator:
             and flaw.type in challenge_cue_scores(reading.text) and not set(refs) & self._named(reading.text) \
             and len(topic_words(reading.text, self.s, flaw.places)) >= 2  # said of the point's own rows
 
-    @staticmethod
-    def _only_asking(reading: Reading) -> bool:
+    def _only_asking(self, reading: Reading) -> bool:
         """Every sentence a request for facts (who, when, which...), none leading, doubting or
-        complaining, and none in a flaw's own challenging words ("where's the risk about...?",
-        "who is going to do what on R9, and by when?" ask for what should be there and isn't)."""
+        complaining, and none in the challenging words of a flaw that can be here ("where's the
+        risk about...?", "who is going to do what on R9, and by when?" ask for what should be
+        there and isn't; in a policy "appetite" names a clause, not a register's strategy point)."""
         said = sentences(reading.text)
         return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
             and not leads(reading.text) and not RHETORICAL.search(reading.text) \
-            and not challenge_cue_scores(reading.text)
+            and not set(challenge_cue_scores(reading.text)) & types_in_play(self.s)
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw
@@ -649,7 +648,22 @@ class Evaluator:
         point, so naming it and its substance makes that point, whatever type is read. Not a
         clause named in passing beside another ("...a support role, not an ownership one"), and
         not the words that name it ("escalation clause: the PM owns every risk")."""
+        if self.s.row(flaw.at) is not None and self._other_point(flaw, reading):
+            return False
         return mentions_missing(flaw, self._unnamed(reading.text, flaw.at)) and self._claims(reading)
+
+    @staticmethod
+    def _other_point(flaw: Flaw, reading: Reading) -> bool:
+        """A row, unlike a clause, can be wrong in several ways: a sure reading of another register
+        point ("Simon shouldn't own R1", "R4 is an issue, not a risk") is that point, not the
+        row's flaw in other words, unless it is the flaw's register form (a duplicate row for the
+        split supplier risk). Only when the words make that point and not the flaw's: a model
+        merely sure of another point ("...has to go to Joanna's board" read as a score point) is
+        not the learner's."""
+        said = type_for_intent(reading.intent) if reading.confidence >= CONFIDENT else None
+        if said is None or said == flaw.type or flaw.type in PROCESS_KIN.get(said, ()):
+            return False
+        return said in reading.cue_types and flaw.type not in reading.cue_types | reading.read_points
 
     @staticmethod
     def _claims(reading: Reading) -> bool:

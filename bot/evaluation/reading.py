@@ -45,7 +45,7 @@ INFO_QUESTION = re.compile(
 COMPLAINT = re.compile(
     # negations count whatever their form: "Neither of them is a benefit" complains
     r"\b(wrong|not|no|never|neither|nor|nobody|none|too|should|shouldn'?t|why|really|surely|same|already|vague|over|above|"
-    r"despite|still|but|only|just|instead|rather|right(?! now| away)|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
+    r"despite|still|but|only|just|instead|rather|right(?! now| away|,)|fair|enough|realistic|correct|ok|okay)\b|" + NOT_VERB,
     re.IGNORECASE,
 )
 
@@ -293,7 +293,26 @@ def _slipped(alias: str, low: str) -> tuple[int, int] | None:
     return None
 
 
+_POSITIONS: dict[tuple[int, str], tuple[Scenario, tuple]] = {}
+_POSITIONS_KEPT = 512
+
+
 def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]:
+    """Where each risk is named: (offset, risk id, named by id or number?), in text order.
+    A message is looked at several times as it is judged (a fifth of the action's time when
+    each look read it again), so the answer is kept for the few messages just read."""
+    key = (id(scenario), text)
+    kept = _POSITIONS.get(key)
+    if kept is not None and kept[0] is scenario:  # not another scenario born at a reused address
+        return list(kept[1])
+    found = _risk_positions(text, scenario)
+    if len(_POSITIONS) >= _POSITIONS_KEPT:
+        _POSITIONS.pop(next(iter(_POSITIONS)))  # oldest first: dicts keep their order
+    _POSITIONS[key] = (scenario, tuple(found))
+    return found
+
+
+def _risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]:
     """Where each risk is named: (offset, risk id, named by id or number?), in text order.
 
     Risks are named by id/number ("R4", "risk four", "#4", "risks 7 and 10") or by what they are

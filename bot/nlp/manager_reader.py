@@ -9,7 +9,8 @@ register challenges; the rest of data/nlu (questions, fixes, session talk) is "o
 only at manager level, and it is one opinion beside the cue words and the Rasa model.
 
 Training takes a few seconds, so the fitted reader is kept in build/ and rebuilt only when the
-training files change."""
+training files change. Reading a message skips scikit-learn's per-call checks: the fitted reader is
+compiled once into plain lookups and arrays that give the same probabilities (_Compiled)."""
 from __future__ import annotations
 
 import functools
@@ -18,8 +19,10 @@ import os
 import pickle
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from bot.taxonomy import PROCESS_TYPES, FlawType, type_for_intent
@@ -112,6 +115,73 @@ def _model(in_play: frozenset[FlawType]):
     return model
 
 
+class _Compiled:
+    """The fitted pipeline's predict_proba for one text, without its ~4 ms of per-call validation.
+
+    It repeats scikit-learn 1.1.3's arithmetic in the same order (sublinear tf-idf, l2 norm per
+    vectorizer, multinomial softmax), so the probabilities come out the same to the bit and near
+    ties keep their ranking; tests/unit/test_manager_reader_speed.py holds it to that."""
+
+    def __init__(self, model):
+        union, lr = model[0], model[-1]
+        self.blocks, offset = [], 0
+        for _, vec in union.transformer_list:
+            # the union's column offset folded in, as plain ints that become an index array cheaply
+            vocab = {term: int(i) + offset for term, i in vec.vocabulary_.items()}
+            self.blocks.append((vec.build_analyzer(), vocab))
+            offset += len(vocab)
+        self.idf = np.concatenate([vec.idf_ for _, vec in union.transformer_list])
+        self.coef_rows = np.ascontiguousarray(lr.coef_.T)  # one row per feature, gathered per message
+        self.intercept = lr.intercept_.copy()
+
+    @staticmethod
+    def supports(model) -> bool:
+        union, lr = model[0], model[-1]
+        vecs = [vec for _, vec in union.transformer_list]
+        # what _fit builds; anything else (a changed _fit) keeps scikit-learn's own predict_proba
+        return (union.transformer_weights is None and lr.classes_.size > 2
+                and lr.multi_class in ("auto", "multinomial") and lr.solver != "liblinear"
+                and all(getattr(vec, "sublinear_tf", False) and getattr(vec, "use_idf", False)
+                        and getattr(vec, "norm", None) == "l2" and not getattr(vec, "binary", True)
+                        and getattr(vec, "dtype", None) is np.float64 for vec in vecs))
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        cols, vals = [], []
+        for analyze, vocab in self.blocks:
+            counts = Counter(map(vocab.get, analyze(text)))
+            counts.pop(None, None)  # n-grams the reader never saw
+            if not counts:
+                continue
+            n = len(counts)
+            block = np.fromiter(counts.keys(), np.intp, n)
+            tf = np.fromiter(counts.values(), np.float64, n)
+            # descending columns: the order scikit-learn's sparse product with the idf diagonal leaves
+            order = block.argsort()[::-1]
+            block, tf = block[order], np.log(tf[order])
+            tf += 1
+            tfidf = tf * self.idf[block]
+            # a running sum, as scikit-learn's l2 normaliser adds the squares one by one
+            tfidf /= np.sqrt(np.add.accumulate(tfidf * tfidf)[-1])
+            cols.append(block)
+            vals.append(tfidf)
+        if cols:
+            # rows added one after another, like scipy's sparse-times-dense product
+            scores = (self.coef_rows[np.concatenate(cols)] * np.concatenate(vals)[:, None]).sum(axis=0)
+            scores += self.intercept
+        else:
+            scores = self.intercept + 0.0  # a copy: the softmax below works in place
+        scores -= scores.max()
+        np.exp(scores, out=scores)
+        scores /= scores.sum()
+        return scores
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(model) -> _Compiled | None:
+    """Keyed by the fitted model itself, so a reader fitted or loaded again is compiled again."""
+    return _Compiled(model) if _Compiled.supports(model) else None
+
+
 def points(text: str, in_play: frozenset[FlawType] = ALL) -> dict[str, float]:
     """The flaw types in play that the words point at, with the reader's probability, best
     first; "other" (a question, a fix, session talk, a point that can't be made here) is left out.
@@ -121,7 +191,8 @@ def points(text: str, in_play: frozenset[FlawType] = ALL) -> dict[str, float]:
     if not text.strip():
         return {}
     model = _model(frozenset(in_play))
-    probs = model.predict_proba([text[:2000]])[0]
+    fast = _compiled(model)
+    probs = fast.predict_proba(text[:2000]) if fast else model.predict_proba([text[:2000]])[0]
     ranked = sorted(zip(model.classes_, probs), key=lambda x: -x[1])
     return {label: float(p) for label, p in ranked if label != OTHER}
 
@@ -130,7 +201,7 @@ def warm() -> None:
     """Fit (or load) now, so the first manager-level message is not the one that waits: the
     reader of a policy (process-design points) and of a portfolio register (every point)."""
     for in_play in (PROCESS, ALL):
-        _model(in_play)
+        _compiled(_model(in_play))
 
 
 if __name__ == "__main__":  # make: fit once at build time, so no learner waits for it

@@ -446,12 +446,13 @@ class ProgressStore:
     @staticmethod
     def state_of(db: DbSession, session: Session) -> SessionState:
         state = SessionState()
-        for c in ProgressStore.effective_challenges(db, session):  # trainer overrides count
-            state.apply(c.verdict, c.flaw_id)
-        for h in db.execute(select(HintGiven).where(HintGiven.session_id == session.id)).scalars():
-            state.hint_levels[h.flaw_id] = max(state.hint_levels.get(h.flaw_id, 0), h.level)
-            if h.level >= 3:
-                state.revealed.add(h.flaw_id)
+        for verdict, flaw_id in ProgressStore._verdicts(db, session.id):  # trainer overrides count
+            state.apply(verdict, flaw_id)
+        for flaw_id, level in db.execute(select(HintGiven.flaw_id, HintGiven.level)
+                                         .where(HintGiven.session_id == session.id)):
+            state.hint_levels[flaw_id] = max(state.hint_levels.get(flaw_id, 0), level)
+            if level >= 3:
+                state.revealed.add(flaw_id)
         ctx = session.context or {}
         state.asked = [f for f in ctx.get("asked") or [] if f in state.found]
         state.focus_risk = ctx.get("focus_risk")
@@ -480,6 +481,21 @@ class ProgressStore:
                 select(VerdictOverride).where(VerdictOverride.session_id == session_id).order_by(VerdictOverride.id)
             ).scalars()
         )
+
+    @staticmethod
+    def _verdicts(db: DbSession, session_id: int) -> list[tuple[str, str | None]]:
+        """(effective verdict, flaw id) of each challenge, oldest first: the effective_challenges
+        a session's state needs, as plain columns (read on every move; whole records with their
+        texts grew with the session)."""
+        latest = {cid: (verdict, flaw_id) for cid, verdict, flaw_id in db.execute(  # later wins
+            select(VerdictOverride.challenge_id, VerdictOverride.verdict, VerdictOverride.flaw_id)
+            .where(VerdictOverride.session_id == session_id).order_by(VerdictOverride.id))}
+        out = []
+        for cid, verdict, flaw_id in db.execute(select(Challenge.id, Challenge.verdict, Challenge.flaw_id)
+                                                .where(Challenge.session_id == session_id).order_by(Challenge.id)):
+            o = latest.get(cid)
+            out.append((o[0], o[1] or flaw_id) if o else (verdict, flaw_id))
+        return out
 
     @staticmethod
     def effective_challenges(db: DbSession, session: Session) -> list[EffectiveChallenge]:

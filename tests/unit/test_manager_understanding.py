@@ -521,3 +521,48 @@ def test_a_change_put_politely_is_a_proposal_and_keeping_a_row_keeps_its_owner(s
 def test_a_message_that_only_asks_for_facts_is_answered_however_sure_the_model(play, text, intent, confidence):
     say = play(REPORT)
     assert say(text, intent, confidence) == [("question", None)]
+
+
+# -- session 13: a row's other point, other people's judgements, names that are not cues ----------
+
+@pytest.mark.parametrize("text,intent", [
+    ("R8's owner is wrong: a heat network project manager can't make the contractor's board do anything.",
+     "challenge_wrong_owner"),
+    ("R4 is an issue now, not a risk: the missing fire-stopping has already been found.", "challenge_not_a_risk"),
+])
+def test_another_point_said_of_a_portfolio_row_is_that_point_not_the_rows_flaw(play, text, intent):
+    say = play(REPORT)
+    verdicts = say(text, intent, 0.95)
+    assert verdicts and all(v != "hit" for v, _ in verdicts)
+
+
+def test_the_rows_register_form_of_its_portfolio_point_still_finds_it(play):
+    say = play(REPORT)
+    assert ("hit", flaw_id(REPORT, T.NO_AGGREGATION)) in say(
+        "R1, R5 and R8 are the same contractor's risk logged three times. Shouldn't that be one row?",
+        "challenge_duplicate", 0.9)
+
+
+def test_a_model_sure_of_another_point_does_not_outweigh_the_learners_words(play):
+    say = play(REPORT)
+    # the numbers make the model read a score point; the words say where the risk must be seen
+    assert ("hit", flaw_id(REPORT, T.NOT_ESCALATED)) in say(
+        "Block C has students living beside missing fire-stopping, scored 4 x 5. That needs to go up to "
+        "the Portfolio Board and on to UEB, not sit with Estates.", "challenge_score_mismatch", 0.85)
+
+
+def test_someone_elses_fine_is_the_learners_argument_not_a_point_taken_back(play):
+    say = play(POLICY)
+    assert say("Suppose Dominic's board thinks a £600k overrun is fine because it feels 'cautious', and "
+               "another board reads the same figure as too much. Under the appetite wording both are "
+               "compliant, and nobody can say which is right.") == [
+        ("hit", flaw_id(POLICY, T.APPETITE_WITHOUT_TOLERANCE))]
+
+
+@pytest.mark.parametrize("text", [
+    "OK, so the snapshot in C8 falls on the 20th. Does that suit the Portfolio Board's timetable?",
+    "When C2 mentions Cabinet's appetite statement, which year's version is that?",
+])
+def test_the_name_of_what_is_asked_about_is_no_challenge(play, text):
+    say = play(POLICY)
+    assert [v for v, _ in say(text)] == ["question"]
