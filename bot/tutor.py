@@ -342,7 +342,7 @@ class Tutor:
         def turn(db):
             if (again := self._answered(db, msg)) is not None:
                 return again
-            self.store.touch_learner(db, msg.learner_id, msg.display_name, msg.channel)
+            self.store.note_activity(db, msg.learner_id, msg.display_name, msg.channel)
             session = self.store.active_session(db, msg.conversation_id)
             if session is None:
                 return None

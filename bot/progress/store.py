@@ -80,6 +80,7 @@ CANNOT_SAVE = "the tutor can't save progress right now, please try again in a mo
 BUSY_TIMEOUT = float(os.environ.get("PMO_TUTOR_DB_BUSY_TIMEOUT", "10"))  # SQLite: wait this long for a lock
 ATTEMPTS = 3  # a transaction that meets a transient lock is run again, this many times in all
 BACKOFF = 0.2  # seconds before the second attempt; doubled for each next one
+ACTIVE_PRECISION = 60.0  # seconds: how stale a learner's "last active" may be (saves two statements a move)
 # Failures worth another attempt: SQLite's lock (also the one its busy handler cannot wait out, a
 # read transaction that must become a write one) and PostgreSQL's serialization failure and deadlock.
 _TRANSIENT = ("database is locked", "database table is locked", "database schema is locked")
@@ -168,6 +169,7 @@ class ProgressStore:
         self._file = _sqlite_path(str(self.engine.url))
         self._file_id: tuple[int, int] | None = None  # (device, inode) of the SQLite file in use
         self._schema = False
+        self._active: dict[str, tuple[str, float]] = {}  # learner -> (name, when last recorded active)
         try:  # a database that is down at start-up is not fatal: it is created when it answers
             self._ensure_schema()
         except StoreUnavailable as e:
@@ -338,6 +340,21 @@ class ProgressStore:
             learner.display_name = display_name
         learner.last_active = utcnow()
         return learner
+
+    def note_activity(self, db: DbSession, learner_id: str, display_name: str | None, channel: str) -> None:
+        """touch_learner for each move, with "last active" kept to the minute: a learner this process
+        found in the database in the last minute, under the same name, is not read and written
+        again (two of a move's statements)."""
+        now = time.monotonic()
+        seen = self._active.get(learner_id)
+        if seen and display_name in (None, seen[0]) and now - seen[1] < ACTIVE_PRECISION:
+            return
+        existed = db.get(Learner, learner_id) is not None  # a new row may yet be rolled back
+        learner = self.touch_learner(db, learner_id, display_name, channel)
+        if len(self._active) >= 10_000:
+            self._active.clear()
+        if existed:
+            self._active[learner_id] = (learner.display_name, now)
 
     def move_conversation(self, old: str, new: str) -> int:
         """A chat changed id (a Telegram group upgraded to a supergroup): its sessions follow."""
