@@ -46,6 +46,8 @@ RHETORICAL = re.compile(
     r"\bso,? (who|how|what|which|where) (actually|exactly|then)\b|\bhow exactly\b|"
     r"\b(has|have|did|does|do|is|was|will) (nobody|no one|no-one|noone)\b|"
     r"\bwhere (would|does|do|will|is) [^?]{0,100}\b(go|sit|fit|live|land|end up)\b|"
+    # a quality asked after in an arrangement: "Where is the independence in that arrangement?"
+    r"\bwhere('?s| is) (the|any) [\w-]+ in (that|this|all (that|this)|it)\b|"
     # "What are the directors meant to make of that table?": what it is for, asked of a gap
     r"\bwhat (is|are|was|were|would|will) [^?]{0,60}\b(meant|supposed|expected) to (do|make|take|read)\b|"
     # a statement said as a question, opening any sentence: "So a 20 on safety stays in the annex
@@ -63,7 +65,7 @@ WHY = re.compile(r"^\W*((and|so|but|then)\W+)?((can|could|may) i ask |i'?d (like
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
                    r"i see (that )?now|ok,? i see|i accept (that|it|your point)|scratch that|leave it|never ?mind|"
-                   r"(is|looks|seems) fine( as it is)?|no problem there|i withdraw|withdraw (the|that|my) point|"
+                   r"(is|looks|seems) (fine( as it is)?|defensible)|no problem there|i withdraw|withdraw (the|that|my) point|"
                    r"that'?s fair|ignore what i said|forget what i said|i take (that|it) back|happy with (that|it)|"
                    r"fair enough|you'?re (quite )?right|you'?re fine on|(look|looks|seem|seems) (fine|ok|okay|sound)|"
                    r"leave (it|them|r\s?\d{1,2}) (closed|as it is|as they are|alone|where it is))\b",

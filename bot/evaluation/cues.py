@@ -186,6 +186,8 @@ _CUES: dict[T, list[str]] = {
         r"raise(d)? (it )?(up|to)", r"go(ne)? up the (line|chain)", r"exception report",
         r"escal(?!at)", r"breach", r"over (the )?(limit|threshold|toleran)", r"project level",
         r"\b(well|way|far|comfortably) (over|above) \d{1,2}\b",
+        # kept out of the board's sight: "on this report it was in an annex", "buried in the annex"
+        r"\b(buried|hidden|tucked away|left|sits?|sitting|stuck|relegated|was|is) in (an|the) annex\b",
         # where it must be seen: "that has to go to Joanna's board", "send it up to UEB" (not "should
         # it go to the board?", which asks)
         r"\b(has|have|needs?|ought) to go (up |on )?to\b",

@@ -46,6 +46,7 @@ from bot.evaluation.questions import answer_about_row, answer_question, best_fac
 from bot.evaluation.reading import (
     CONFIDENT,
     CURIOUS,
+    PLAUSIBLE,
     READER_CERTAIN,
     THE_OFFICE,
     Reading,
@@ -465,7 +466,7 @@ class Evaluator:
 
     def _judge_challenge(self, state: SessionState, reading: Reading) -> Outcome:
         types = list(reading.types)
-        refs = list(reading.risk_ids)
+        refs = self._in_passing(reading, list(reading.risk_ids), types)
         if not refs and T.DUPLICATE in types and _TWICE.search(reading.text) and self.s.rows:
             # "The steel frame costs are in twice": a row said to be there twice is named by its
             # topic words, with no "row" or "risk" after them; the row they fit best is the one meant.
@@ -624,6 +625,22 @@ class Evaluator:
             out = [f for f in out if f not in kin_only or f is best and len(kin_only) == len(out)]
         return out
 
+    def _in_passing(self, reading: Reading, refs: list[str], types: list[T]) -> list[str]:
+        """In a policy, clauses named only by a word of their topic ("one office would own the
+        risks, gatekeep escalations...") whose own flaws are another point than the one the reader
+        is sure of, while exactly one other clause carries that point: the words are the
+        argument's, that clause is meant. (A sound clause so named is the one challenged: "reporting
+        training completion to CLT will be used to shame PMs" is a point against the training clause.)"""
+        sure = next((t for t in types if t in reading.read_points), None)
+        if self.s.artefact != "policy" or not refs or sure is None:
+            return refs
+        firm = self._named(reading.text) | {rid for _, rid in described_rows(reading.text, self.s)}
+        theirs = [f for f in self.s.flaws if f.places & set(refs)]
+        if set(refs) & firm or not theirs or any(f.type in types for f in theirs):
+            return refs
+        places = [f.at for f in self.s.flaws if f.type == sure]
+        return places if len(places) == 1 else refs
+
     def _across(self, flaw: Flaw, reading: Reading, refs: list[str]) -> bool:
         """A portfolio point made in its own words and heard for sure ("if Greaves & Holt goes
         under... who owns that combined exposure?") while the rows it names are only consequences
@@ -654,16 +671,18 @@ class Evaluator:
 
     @staticmethod
     def _other_point(flaw: Flaw, reading: Reading) -> bool:
-        """A row, unlike a clause, can be wrong in several ways: a sure reading of another register
-        point ("Simon shouldn't own R1", "R4 is an issue, not a risk") is that point, not the
-        row's flaw in other words, unless it is the flaw's register form (a duplicate row for the
-        split supplier risk). Only when the words make that point and not the flaw's: a model
-        merely sure of another point ("...has to go to Joanna's board" read as a score point) is
-        not the learner's."""
-        said = type_for_intent(reading.intent) if reading.confidence >= CONFIDENT else None
-        if said is None or said == flaw.type or flaw.type in PROCESS_KIN.get(said, ()):
+        """A row, unlike a clause, can be wrong in several ways: another register point said of it
+        ("Simon shouldn't own R1", "R4 is an issue, not a risk") is that point, not the row's flaw
+        in other words, unless it is the flaw's register form (a duplicate row for the split
+        supplier risk). Only when the words make that point and not the flaw's: a model merely
+        sure of another point ("...has to go to Joanna's board" read as a score point) is not the
+        learner's."""
+        if flaw.type in reading.cue_types | reading.read_points:
             return False
-        return said in reading.cue_types and flaw.type not in reading.cue_types | reading.read_points
+        # the model's reading, sure or nearly ("...should be owner of this risk, not him" at 0.59),
+        # when the words make it too
+        said = type_for_intent(reading.intent) if reading.confidence >= PLAUSIBLE else None
+        return said in reading.cue_types and said != flaw.type and flaw.type not in PROCESS_KIN.get(said, ())
 
     @staticmethod
     def _claims(reading: Reading) -> bool:

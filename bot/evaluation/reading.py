@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.evaluation.cues import challenge_cue_scores, cue_scores
@@ -51,7 +52,11 @@ COMPLAINT = re.compile(
 
 # A question that says it is only curious asks for facts, whatever it names.
 CURIOUS = re.compile(r"\b(out of (interest|curiosity)|just (curious|wondering)|i'?m (curious|wondering)|"
-                     r"for my own (understanding|benefit)|for context|quick question)\b", re.IGNORECASE)
+                     r"for my own (understanding|benefit)|for context|quick question|"
+                     # "...? Just working out where each row comes from."
+                     r"(just )?(working out|getting my head (round|around)|getting my bearings|checking my understanding|"
+                     r"orienting myself|trying to (understand|work out|get my head (round|around)|get my bearings)))\b",
+                     re.IGNORECASE)
 
 
 def info_question(text: str) -> bool:
@@ -161,7 +166,24 @@ def topic_row(text: str, scenario: Scenario, pair: bool = False) -> list[str]:
     (best, rid), (second, other), third = scores[0], scores[1], scores[2][0]
     if pair and best >= 2 and best == second > third:
         return [rid, other]
-    return [rid] if best >= 2 and best > second else []
+    if best >= 2 and best > second:
+        return [rid]
+    if pair or not scenario.rows or scenario.level != "manager":
+        return []
+    # A portfolio report's rows come from many registers and are told by what they say ("a panel
+    # visit in February leaves seven months before the intake"): two or more words only that
+    # row's description uses. (In a project's own register the learner names rows by id.)
+    telling = _telling(tuple((row.id, row.description) for row in scenario.rows))
+    scores = sorted(((len(said & v), rid) for rid, v in telling.items()), reverse=True) + [(0, "")] * 2
+    return [scores[0][1]] if scores[0][0] >= 2 and scores[0][0] > scores[1][0] else []
+
+
+@functools.lru_cache(maxsize=64)
+def _telling(rows: tuple[tuple[str, str], ...]) -> dict[str, set[str]]:
+    """Per row, the words of four letters or more that its description uses and no other row's does."""
+    words = {rid: {w for w in _words(text) if len(w) >= 4} - _NOT_DESCRIPTIVE for rid, text in rows}
+    used = Counter(w for ws in words.values() for w in ws)
+    return {rid: {w for w in ws if used[w] == 1} for rid, ws in words.items()}
 
 
 def topic_words(text: str, scenario: Scenario, rids) -> set[str]:

@@ -490,3 +490,12 @@ def test_a_question_about_who_decides_on_an_opportunity_is_not_its_flaw():
     out = Evaluator(v).evaluate(SessionState(), read(
         "Sorry, I'm new to this. Can I ask who decides whether we accept the Westfell offer?", v, "nlu_fallback", 0.3))
     assert Verdict.HIT not in out.verdicts
+
+
+def test_granting_a_score_is_defensible_credits_nothing(play, store, s):
+    owner = flaw(s, T.WRONG_OWNER)
+    row = s.row(owner.risk_id)
+    # agreement told in the row's own words: nothing is challenged, whatever those words are
+    play(f"Accepted. Given what the actions say about {row.title.lower()}, impact {row.impact} is defensible.",
+         "challenge_score_mismatch", 0.66)
+    assert not [v for v in verdicts(store) if v[0] in ("hit", "false")]

@@ -566,3 +566,48 @@ def test_someone_elses_fine_is_the_learners_argument_not_a_point_taken_back(play
 def test_the_name_of_what_is_asked_about_is_no_challenge(play, text):
     say = play(POLICY)
     assert [v for v, _ in say(text)] == ["question"]
+
+
+def test_a_quality_asked_after_in_an_arrangement_is_rhetorical_and_a_passing_word_names_no_clause(play):
+    say = play(POLICY)
+    # "escalations" is a word of the argument, not the escalation clause: the office's conflict is meant
+    assert say("Picture it: the same office drafts the method, owns the cross-cutting risks, decides which "
+               "escalations it takes and then tells audit that everything complies. Where's the challenge "
+               "in that?") == [("hit", flaw_id(POLICY, T.PMO_CONFLICT))]
+
+
+def test_a_row_told_by_what_only_its_description_says_is_found(play):
+    say = play(REPORT)
+    assert ("hit", flaw_id(REPORT, T.STALE_REVIEW)) in say(
+        "The agency's panel visit has moved and the joint degrees still can't be advertised, yet the entry "
+        "reads exactly as it did in the summer. Nobody has looked at it since.")
+
+
+def test_saying_you_are_only_getting_your_bearings_asks(play):
+    say = play(REPORT)
+    assert [v for v, _ in say("R10 - which register did that one come from? Just getting my bearings.",
+                              "challenge_duplicate", 0.9)] == ["question"]
+
+
+def test_another_register_point_in_the_words_is_that_point_however_unsure_the_model(play):
+    say = play(REPORT)
+    verdicts = say("Andrew is far too senior for this one; the site's health and safety lead should own the "
+                   "Block C fire risk instead of him.", "challenge_wrong_owner", 0.55)
+    assert ("hit", flaw_id(REPORT, T.NOT_ESCALATED)) not in verdicts
+
+
+def test_a_risk_left_in_the_annex_is_not_escalated(play):
+    say = play(REPORT)
+    assert ("hit", flaw_id(REPORT, T.NOT_ESCALATED)) in say(
+        "Students sleep in Block C with the fire-stopping missing, and on this report it's tucked away in the annex.")
+
+
+@pytest.mark.parametrize("text,t", [
+    ("Most of our build money sits with one firm that is losing money, and the report shows it as three "
+     "small project risks.", T.NO_AGGREGATION),
+    ("Take the heat network money: it could be worsening month after month and the Board would only ever "
+     "see the current number, with no arrow beside it.", T.REPORTING_WITHOUT_INSIGHT),
+])
+def test_a_portfolio_point_told_in_everyday_words(play, text, t):
+    say = play(REPORT)
+    assert ("hit", flaw_id(REPORT, t)) in say(text)
