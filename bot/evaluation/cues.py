@@ -228,6 +228,9 @@ _CUES: dict[T, list[str]] = {
         r"\b(falls?|fall) (between|through) (the )?(gap|bands|tiers|cracks)\b", r"\bskip(s|ped)? a tier\b",
         r"\b(both|two|either)\b.{0,40}\bbands?\b", r"\b(no|doesn'?t have an?|without an?|there is no|have no|has no) (programme|program|receiving) board\b",
         r"\bwho (gets|receives|takes) (it|them)\b", r"\bnobody (to )?escalate to\b",
+        # one score in two bands: "a 16 is in the 12-16 band and the 15-20 band. Which board gets it?"
+        r"\bband\b[^.?!]{0,12}\b(and|as well as)\b[^.?!]{0,8}\b\d{1,2}\s*(-|–|to)\s*\d{1,2}\b",
+        r"\bwhich (board|tier|body|committee|forum)\b[^?]{0,20}\b(gets|receives|takes|decides)\b",
     ],
     T.OWNERSHIP_UNCLEAR: [
         # any tier of manager said to own the lot: "project managers own each risk whatever it is"

@@ -57,6 +57,7 @@ from bot.evaluation.reading import (
     topic_row,
     topic_words,
     types_in_play,
+    without_asides,
 )
 from bot.evaluation.state import (
     CHALLENGE_VERDICTS,
@@ -654,10 +655,11 @@ class Evaluator:
         complaining, and none in the challenging words of a flaw that can be here ("where's the
         risk about...?", "who is going to do what on R9, and by when?" ask for what should be
         there and isn't; in a policy "appetite" names a clause, not a register's strategy point)."""
-        said = sentences(reading.text)
-        return bool(said) and all(x.endswith("?") for x in said) and info_question(reading.text) \
-            and not leads(reading.text) and not RHETORICAL.search(reading.text) \
-            and not set(challenge_cue_scores(reading.text)) & types_in_play(self.s)
+        text = without_asides(reading.text)  # "Thanks Rhiannon, this is really clear. What time...?"
+        said = sentences(text)
+        return bool(said) and all(x.endswith("?") for x in said) and info_question(text) \
+            and not leads(text) and not RHETORICAL.search(text) \
+            and not set(challenge_cue_scores(text)) & types_in_play(self.s)
 
     def _speaks_to(self, flaw: Flaw, reading: Reading) -> bool:
         """The one clause (or portfolio row) named is said to be wrong in the words of its flaw

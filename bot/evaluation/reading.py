@@ -59,9 +59,35 @@ CURIOUS = re.compile(r"\b(out of (interest|curiosity)|just (curious|wondering)|i
                      re.IGNORECASE)
 
 
+# Said around a question, about nothing in the artefact: a courtesy ("Thanks Rhiannon, this is
+# really clear.") or the learner's own situation ("I've only seen the executive summary.").
+_COURTESY = re.compile(
+    r"^\W*(hi|hello|morning|good (morning|afternoon)|thanks|thank you|many thanks|cheers|lovely|brilliant|"
+    r"perfect|appreciated?)\b[^.!?]{0,80}[.!]*$|"
+    r"^\W*(i'?m|i am|i'?ve|i have|i haven'?t|i was|i wasn'?t)\b[^.!?]{0,80}[.!]*$",
+    re.IGNORECASE)
+_NOT_ASIDE = re.compile(r"\b(but|though|however|think|believe|feel|reckon|suspect|worr\w*|doubt\w*|see|disagree|"
+                        r"agree|convinced|sure|happy|comfortable|concerned|would|should|expect|find|wrong|missing|"
+                        r"struggl\w*|confused|lost|puzzled|baffled|unclear)\b", re.IGNORECASE)
+
+
+def aside(sentence: str) -> bool:
+    """Names no item, and says nothing of it ("I'm struggling with R5, it's two words" does)."""
+    return bool(_COURTESY.match(sentence)) and not _NOT_ASIDE.search(sentence) \
+        and not RISK_REF.search(sentence) and not CLAUSE_REF.search(sentence) and not challenge_cue_scores(sentence)
+
+
+def without_asides(text: str) -> str:
+    """The message without its courtesies and the learner's asides about themselves."""
+    said = re.split(r"(?<=[.!?])\s+", text.strip())
+    kept = [x for x in said if not aside(x)]
+    return " ".join(kept) if kept and len(kept) < len(said) else text
+
+
 def info_question(text: str) -> bool:
     """A request for facts ("Sorry, I'm new. Who holds the Calder contract?"): its questions
-    ask who/what/when/how much, and nothing in it complains."""
+    ask who/what/when/how much, and nothing in it complains (a courtesy round it is not read)."""
+    text = without_asides(text)
     asked = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.endswith("?")] or [text.strip()]
     # "Is the 4x4 something the contract requires, out of interest?" says it is only curious
     return bool(asked) and (all(INFO_QUESTION.match(x) for x in asked) or bool(CURIOUS.search(text))) \

@@ -611,3 +611,19 @@ def test_a_risk_left_in_the_annex_is_not_escalated(play):
 def test_a_portfolio_point_told_in_everyday_words(play, text, t):
     say = play(REPORT)
     assert ("hit", flaw_id(REPORT, t)) in say(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Many thanks, this is really useful. When does the draft go to CLT?",
+    "Who chairs the Portfolio Board at the moment? I'm new to the council.",
+])
+def test_a_courtesy_or_an_aside_round_a_question_leaves_it_a_question(play, text):
+    say = play(POLICY)
+    assert [v for v, _ in say(text, "challenge_vague_description", 0.95)] == ["question"]
+
+
+def test_one_score_in_two_bands_is_the_escalation_gap(play):
+    say = play(POLICY)
+    assert say("Under the escalation clause a 15 sits in the 12-16 band and the 15-20 band too. Which tier "
+               "takes it?") == [("hit", flaw_id(POLICY, T.ESCALATION_GAP))]
+
