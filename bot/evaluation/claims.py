@@ -107,7 +107,7 @@ def sentences(text: str) -> list[str]:
 
 def leads(text: str) -> bool:
     """A question that carries its answer ("Isn't...?", "really", "only a 2?")."""
-    return bool(LEADING.search(text) or DOUBT.search(text) or _ONLY.search(text) or _tagged(text)
+    return bool(LEADING.search(text) or DOUBT.search(text) or _leading_only(text) or _tagged(text)
                 or DOUBTING.search(text) or AT_ALL.search(text))
 
 
@@ -117,6 +117,15 @@ def _tagged(text: str) -> bool:
 
 
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
+_SECOND_OPTION = re.compile(r",\s*or\b[^?.!]*\?", re.IGNORECASE)
+
+
+def _leading_only(text: str) -> bool:
+    """"Is R3 only a 2?" leads; in the second option of an alternative question ("Is there a copy
+    outside their tool, or is that the only version?", "...or only on request?") "only" just
+    tells the options apart."""
+    options = [m.span() for m in _SECOND_OPTION.finditer(text)]
+    return any(not any(a <= m.start() < b for a, b in options) for m in _ONLY.finditer(text))
 
 
 def asserts_flaw(reading: Reading) -> bool:

@@ -627,3 +627,12 @@ def test_one_score_in_two_bands_is_the_escalation_gap(play):
     assert say("Under the escalation clause a 15 sits in the 12-16 band and the 15-20 band too. Which tier "
                "takes it?") == [("hit", flaw_id(POLICY, T.ESCALATION_GAP))]
 
+
+
+def test_only_in_the_second_option_of_an_alternative_question_does_not_lead(play):
+    say = play(REPORT)
+    assert [v for v, _ in say("Does the Lodestar register sit anywhere besides Quadrant's system, or is "
+                              "theirs the only copy?")] == ["question"]
+    # "only" still leads where it weighs the thing itself
+    assert ("hit", flaw_id(REPORT, T.SCORING_INCONSISTENT)) in say(
+        "Is the Lodestar row only a 12 because Quadrant's 4-point impact scale tops out at 4?")
