@@ -355,7 +355,7 @@ def risk_positions(text: str, scenario: Scenario) -> list[tuple[int, str, bool]]
         return list(kept[1])
     found = _risk_positions(text, scenario)
     if len(_POSITIONS) >= _POSITIONS_KEPT:
-        _POSITIONS.pop(next(iter(_POSITIONS)))  # oldest first: dicts keep their order
+        _POSITIONS.pop(next(iter(_POSITIONS), None), None)  # oldest first: dicts keep their order
     _POSITIONS[key] = (scenario, tuple(found))
     return found
 

@@ -636,3 +636,16 @@ def test_only_in_the_second_option_of_an_alternative_question_does_not_lead(play
     # "only" still leads where it weighs the thing itself
     assert ("hit", flaw_id(REPORT, T.SCORING_INCONSISTENT)) in say(
         "Is the Lodestar row only a 12 because Quadrant's 4-point impact scale tops out at 4?")
+
+
+def test_a_message_read_again_names_the_same_items_and_each_scenario_its_own():
+    from bot.evaluation import reading
+
+    policy, report = variant(POLICY, 0), variant(REPORT, 0)
+    text = "C7 and R4 both need another look."
+    first = reading.risk_positions(text, policy)
+    assert reading.risk_positions(text, policy) == first == reading._risk_positions(text, policy)
+    assert reading.risk_positions(text, report) == reading._risk_positions(text, report)
+    for n in range(reading._POSITIONS_KEPT + 10):  # the kept answers stay bounded
+        reading.risk_positions(f"R{n % 15 + 1} again {n}", report)
+    assert len(reading._POSITIONS) <= reading._POSITIONS_KEPT
