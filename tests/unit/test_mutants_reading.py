@@ -145,20 +145,17 @@ def test_an_unsure_model_is_a_hint_from_a_confidence_of_0_3(rw, confidence, type
     assert read(f"{owner.risk_id}: Callum?", rw, "challenge_wrong_owner", confidence).types == types
 
 
-@pytest.mark.parametrize("confidence, credited", [(0.59, False), (0.6, False), (0.9, False), (0.99, False)])
-def test_a_plain_question_is_never_a_challenge_however_sure_the_model(rw, confidence, credited):
+@pytest.mark.parametrize("confidence", [0.59, 0.6, 0.9, 0.99])
+def test_a_plain_question_is_never_a_challenge_however_sure_the_model(rw, confidence):
     """'Who owns R6?' asks for a fact, whatever the model makes of it (it read "Who's down as the
     owner on the PSDS grant row right now?" as a wrong-owner challenge at 0.99); the reading keeps
-    the model's type, the evaluator answers the question."""
+    a sure model's type, the evaluator answers the question."""
     owner = flaw(rw, T.WRONG_OWNER)
     row = rw.row(owner.risk_id)
     assert read(f"Who owns {row.id}?", rw, "challenge_wrong_owner", confidence).types == (
         [T.WRONG_OWNER] if confidence >= 0.6 else [])
     verdicts, replies = judge(rw, f"Who owns {row.id}?", "challenge_wrong_owner", confidence)
-    if credited:
-        assert (verdicts, replies) == ([("hit", owner.id, row.id)], [owner.replies.hit])
-    else:
-        assert (verdicts, replies) == ([("question", None, row.id)], [f"{row.id} is owned by {row.owner}."])
+    assert (verdicts, replies) == ([("question", None, row.id)], [f"{row.id} is owned by {row.owner}."])
 
 
 def test_the_strongest_cue_is_the_point_the_pm_answers_first(rw):
