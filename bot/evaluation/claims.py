@@ -65,7 +65,7 @@ WHY = re.compile(r"^\W*((and|so|but|then)\W+)?((can|could|may) i ask |i'?d (like
 ADMIT = re.compile(r"\b(my mistake|my bad|i stand corrected|i was wrong|i missed that|i'?d missed that|"
                    r"missed that,? sorry|ignore (that|me)|point taken|fair point|that makes sense|makes sense now|"
                    r"i see (that )?now|ok,? i see|i accept (that|it|your point)|scratch that|leave it|never ?mind|"
-                   r"(is|looks|seems) (fine( as it is)?|defensible)|no problem there|i withdraw|withdraw (the|that|my) point|"
+                   r"(is|looks|seems) (fine( as it is)?|defensible)|no problem there|no complaints?( from me)?|i withdraw|withdraw (the|that|my) point|"
                    r"that'?s fair|ignore what i said|forget what i said|i take (that|it) back|happy with (that|it)|"
                    r"fair enough|you'?re (quite )?right|you'?re fine on|(look|looks|seem|seems) (fine|ok|okay|sound)|"
                    r"leave (it|them|r\s?\d{1,2}) (closed|as it is|as they are|alone|where it is))\b",

@@ -48,8 +48,10 @@ from bot.evaluation.reading import (
     CURIOUS,
     PLAUSIBLE,
     READER_CERTAIN,
+    DEFINING,
     THE_OFFICE,
     Reading,
+    aside,
     described_rows,
     info_question,
     read,
@@ -91,6 +93,8 @@ _TWICE = re.compile(
 
 # The reader's probability at which a second point in one message is heard as a point of its own.
 READER_SECOND = 0.1
+_THANKS = re.compile(r"\b(thanks|thank you|cheers|appreciated?|helpful)\b", re.IGNORECASE)
+_WHAT_NEXT = "Where would you like to go next?"
 # Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".
 _FAULTING = re.compile(NEGATION.pattern + r"|\b(twice|only|just|still|already|wrong|too|should|shouldn'?t|"
                        r"ought|must|needs? to|nobody|no one|neither|nothing)\b", re.IGNORECASE)
@@ -112,6 +116,12 @@ class Evaluator:
 
     # -- entry point ------------------------------------------------------------------------
     def evaluate(self, state: SessionState, reading: Reading) -> Outcome:
+        said = sentences(reading.text)
+        if said and all(aside(x) for x in said) and not reading.risk_ids:
+            # "Thanks Alistair, that's really helpful background.": a courtesy is answered as one,
+            # whatever the model guessed; it is neither a challenge nor an answer to an objection.
+            thanked = _THANKS.search(reading.text)
+            return Outcome([], [Reply("pm", ("You're welcome. " if thanked else "Of course. ") + _WHAT_NEXT)])
         withdraw = False
         model_says = reading.confidence >= CONFIDENT
         corr = correction(reading.text, said_so=model_says and reading.intent == "correct_misread")
@@ -451,6 +461,11 @@ class Evaluator:
         return self._judge_challenge(state, reading)
 
     def _is_plain_question(self, reading: Reading) -> bool:
+        if DEFINING.search(reading.text) and not leads(reading.text) and not self._claims_beside(
+                replace(reading, text=without_asides(reading.text), intent=None, confidence=0.0)):
+            # asks what a term means, whatever the model guessed ("...? I have not heard this term
+            # before."): the answer may show the flaw, and the next message can say so
+            return True
         if CURIOUS.search(reading.text) and info_question(reading.text):
             return True  # says it only asks, and complains of nothing ("...out of interest?")
         if self._only_asking(reading):

@@ -38,10 +38,20 @@ QUESTION_START = re.compile(
 INFO_QUESTION = re.compile(
     # (after a short lead-in: "For the homes programme, who chairs the board?")
     r"^\s*(?:(?:for|on|about|regarding|in|with|and|so|ok|okay)\b[^,?]{0,40},\s*)?"
+    r"(?:(?:roughly|approximately|quickly|briefly)\s+)?"  # "Roughly how much...?"
     r"(who|who'?s|whos|when|when'?s|whens|where|wheres|which|what|what'?s|whats|"
-    r"how (many|much|long|often|big|far|does|do|is))\b",
+    r"how (many|much|long|often|big|far|does|do|is|are))\b",
     re.IGNORECASE,
 )
+# Asking what a term means ("Forgive me, what is a 'waking watch'?", "What does PSDS stand for?",
+# "What does 'held at programme level' mean in R4's actions?"): a question about words, not a
+# point. Not "what does 'cautious' mean for a £300k risk?", which asks the policy to be measurable.
+DEFINING = re.compile(
+    r"\bwhat(?: is|'s| are) (?:a|an) ['\"‘“]?[\w&/ -]{2,40}?['\"’”]?\s*\?|"
+    r"\bwhat (?:does|do) ['\"‘“]?[\w&/' -]{2,40}?['\"’”]? (?:mean|stand for)"
+    r"(?: here| exactly| again| in (?:[rc]\s?\d{1,2}|(?:the|this) (?:row|clause|report|policy|draft))(?:'s [\w ]{2,20}?)?)?\s*\?|"
+    r"\bwhat (?:do you mean|is meant) by ['\"‘“]?[\w&/' -]{2,40}?['\"’”]?\s*\?",
+    re.IGNORECASE)
 # Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
 COMPLAINT = re.compile(
     # negations count whatever their form: "Neither of them is a benefit" complains
@@ -67,7 +77,7 @@ _COURTESY = re.compile(
     r"^\W*(i'?m|i am|i'?ve|i have|i haven'?t|i was|i wasn'?t)\b[^.!?]{0,80}[.!]*$",
     re.IGNORECASE)
 _NOT_ASIDE = re.compile(r"\b(but|though|however|think|believe|feel|reckon|suspect|worr\w*|doubt\w*|see|disagree|"
-                        r"agree|convinced|sure|happy|comfortable|concerned|would|should|expect|find|wrong|missing|"
+                        r"agree|convinced|sure|happy|unhappy|uneasy|nervous|comfortable|uncomfortable|concerned|would|should|expect|find|wrong|missing|"
                         r"struggl\w*|confused|lost|puzzled|baffled|unclear)\b", re.IGNORECASE)
 
 
@@ -301,6 +311,22 @@ def quoted_items(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     return hits
 
 
+def unquoted(text: str, scenario: Scenario) -> str:
+    """The message without the artefact's own words quoted in it: "what does 'held at programme
+    level' mean?" cites the row, it doesn't say the risk is held there."""
+    spans = [m.span() for m in _QUOTED.finditer(text) if _cited(_squash(m.group(1)), scenario)]
+    for a, b in reversed(spans):
+        text = text[:a] + " " + text[b:]
+    return text
+
+
+def _cited(said: str, scenario: Scenario) -> bool:
+    """Two words or more found word for word anywhere in the artefact (a row's actions too)."""
+    return len(said.split()) >= 2 and any(said in _squash(" ".join(
+        str(getattr(item, f, "") or "") for f in ("title", "text", "description", "actions", "owner")))
+        for item in scenario.items)
+
+
 def _one_slip(a: str, b: str) -> bool:
     """b is a with one letter left out, added, changed or two swapped ("apetite", "tolerence")."""
     if a == b:
@@ -472,7 +498,8 @@ def read(
     confidence: float = 0.0,
 ) -> Reading:
     allowed = types_in_play(scenario)
-    cues = {t: n for t, n in cue_scores(text).items() if t in allowed}
+    cited = unquoted(text, scenario)
+    cues = {t: n for t, n in cue_scores(cited).items() if t in allowed}
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
     # In a draft policy the model's register reading points at its process-design kin; the words
     # (or the clause named) say which.
@@ -481,7 +508,7 @@ def read(
     if info_question(text):
         # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
         # a challenge intent with nothing in the words behind it is not the learner's point.
-        cues = {t: n for t, n in challenge_cue_scores(text).items() if t in allowed}
+        cues = {t: n for t, n in challenge_cue_scores(cited).items() if t in allowed}
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     read_points: set[FlawType] = set()

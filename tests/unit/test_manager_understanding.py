@@ -649,3 +649,50 @@ def test_a_message_read_again_names_the_same_items_and_each_scenario_its_own():
     for n in range(reading._POSITIONS_KEPT + 10):  # the kept answers stay bounded
         reading.risk_positions(f"R{n % 15 + 1} again {n}", report)
     assert len(reading._POSITIONS) <= reading._POSITIONS_KEPT
+
+
+def _replies(store, scenario_id: str):
+    tutor = Tutor(store)
+    tutor.start(Incoming(LEARNER, LEARNER, "start"), scenario_id, 0)
+
+    def say(text: str, intent: str | None = None, confidence: float = 0.0) -> str:
+        return "\n".join(r.text for r in tutor.respond(Incoming(LEARNER, LEARNER, text, intent=intent,
+                                                                  confidence=confidence)))
+    return say
+
+
+def test_a_courtesy_is_answered_as_one_whatever_the_model_guessed(store):
+    say = _replies(store, REPORT)
+    reply = say("Thank you Rhiannon, that's useful context.", "challenge_underrated", 0.85)
+    assert reply.startswith("You're welcome") and "not following" not in reply
+    assert "not following" not in say("Morning all, I've got the papers open now.", "challenge_stale_review", 0.7)
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        assert store.effective_challenges(db, session) == []
+    # a courtesy that names a row, or says how the learner feels about it, is about the row
+    assert "You're welcome" not in say("I'm uneasy about the trenching one")
+
+
+def test_asking_what_a_term_means_is_a_question_whatever_the_model_guessed(play):
+    say = play(REPORT)
+    assert [v for v, _ in say("Sorry, what is a 'call-off'? I haven't come across it before.",
+                              "challenge_underrated", 0.8)] == ["question"]
+    assert [v for v, _ in say("What does SRO stand for? R4 uses it a lot.", "challenge_vague_description", 0.8)] \
+        == ["question"] * 2
+    # the artefact's words quoted in a question about them are cited, not said
+    assert [v for v, _ in say("What does 'listed in annex A' mean in R4's actions?", "challenge_not_escalated", 0.5)] \
+        == ["question"] * 3
+
+
+def test_asking_what_a_vague_word_means_and_saying_why_it_fails_still_challenges(play):
+    say = play(POLICY)
+    assert ("hit", flaw_id(POLICY, T.APPETITE_WITHOUT_TOLERANCE)) in say(
+        "What does 'cautious' actually mean? No board could ever measure a risk against it.")
+
+
+def test_a_request_for_figures_with_a_softener_only_asks(play):
+    say = play(REPORT)
+    assert [v for v, _ in say("Approximately how much work have Greaves & Holt got across our three schemes?",
+                              "challenge_underrated", 0.9)] == ["question"]
+    assert [v for v, _ in say("How are funding bids handled at the moment, and who keeps track of them?")] \
+        == ["question"] * 2
