@@ -15,7 +15,9 @@ from dataclasses import replace
 
 from bot.evaluation import defences
 from bot.evaluation.claims import (
+    DOUBT,
     DOUBTING,
+    LEADING,
     NEGATION,
     RHETORICAL,
     SENTENCES,
@@ -46,12 +48,13 @@ from bot.evaluation.questions import answer_about_row, answer_question, best_fac
 from bot.evaluation.reading import (
     CONFIDENT,
     CURIOUS,
+    DEFINING,
     PLAUSIBLE,
     READER_CERTAIN,
-    DEFINING,
     THE_OFFICE,
     Reading,
     aside,
+    asks_elsewhere,
     described_rows,
     info_question,
     read,
@@ -461,6 +464,11 @@ class Evaluator:
         return self._judge_challenge(state, reading)
 
     def _is_plain_question(self, reading: Reading) -> bool:
+        if asks_elsewhere(reading.text, self.s) and not LEADING.search(reading.text) and not DOUBT.search(reading.text):
+            # "Does Brackenridge's contract require their 4x4, or is that just how their site team
+            # has always worked?": facts about another body's document or the organisation, asked
+            # of the stakeholder; "at all" or "or just..." lean on them, not on the draft
+            return True
         if DEFINING.search(reading.text) and not leads(reading.text) and not self._claims_beside(
                 replace(reading, text=without_asides(reading.text), intent=None, confidence=0.0)):
             # asks what a term means, whatever the model guessed ("...? I have not heard this term

@@ -94,6 +94,47 @@ def without_asides(text: str) -> str:
     return " ".join(kept) if kept and len(kept) < len(said) else text
 
 
+# A question about something outside the artefact: another body's document ("Does Brackenridge's
+# contract require their 4x4...?", "What does Cabinet's appetite statement say?"), the corporate
+# one beside it, or the organisation at large ("Is there a lessons log anywhere in the council?").
+_ASKED_OF = re.compile(
+    r"^\W*(?:(?:and|so|but|also)\s+)?(?:what|how|when|where|who|which)?\s*"
+    r"(?:does|do|did|is|are|was|were|has|have|can|could|will|would)\s+(?P<subject>[^?]{0,80})", re.IGNORECASE)
+_ELSEWHERE = re.compile(
+    r"^(?:the |their |its )?(?:[A-Z][\w&-]+(?: [A-Z][\w&-]+)*['\u2019]s|corporate|council-wide|organisation-wide)"
+    r"(?: [\w-]+){0,3}? (?:contract|statement|strategy|log|minutes|agreement|plan|matrix|tool|system|register|"
+    r"charter|constitution|procedures?|guidance)\b|"
+    r"^there (?:a |an |any )?[\w -]{2,40} anywhere (?:in|across) (?:the |our )?(?:council|organisation|organization|"
+    r"university|trust|company|business|authority)\b")
+_PRONOUN = re.compile(r"^(?:it|they|that|this|those|them)\b", re.IGNORECASE)
+
+
+def asks_elsewhere(text: str, scenario: Scenario) -> bool:
+    """Every question in the message asks about something outside the artefact (a pronoun
+    follows the question before it), and nothing else is said: the stakeholder is asked for
+    facts, nothing in the draft is challenged, whatever "at all" or "...or just habit?" lean on."""
+    sentences = [x for x in re.split(r"(?<=[?.!])\s+", text.strip()) if x.strip()]
+    if not sentences or not all(x.endswith("?") or aside(x) for x in sentences):
+        return False
+    said = [x for s in sentences for x in re.split(
+        r",\s+(?=(?:and|or)\s+(?:does|do|did|is|are|was|were|has|have)\b)", s)]
+    outside = None
+    for x in said:
+        m = _ASKED_OF.match(x)
+        if not m:
+            if aside(x) or re.match(r"^\W*or\b", x, re.IGNORECASE):
+                continue
+            return False
+        subject = m.group("subject").strip()
+        if _PRONOUN.match(subject) and outside:
+            continue
+        outside = bool(_ELSEWHERE.match(subject)) and not any(  # its words may name a clause; an id may not
+            firm for _, _, firm in risk_positions(subject, scenario))
+        if not outside:
+            return False
+    return bool(outside)
+
+
 def info_question(text: str) -> bool:
     """A request for facts ("Sorry, I'm new. Who holds the Calder contract?"): its questions
     ask who/what/when/how much, and nothing in it complains (a courtesy round it is not read)."""

@@ -696,3 +696,28 @@ def test_a_request_for_figures_with_a_softener_only_asks(play):
                               "challenge_underrated", 0.9)] == ["question"]
     assert [v for v, _ in say("How are funding bids handled at the moment, and who keeps track of them?")] \
         == ["question"] * 2
+
+
+def test_a_question_about_another_bodys_document_or_the_organisation_only_asks(play):
+    say = play(POLICY)
+    asked = [
+        "Does Brackenridge's framework agreement say anything about how they score, or is that just their habit?",
+        "What does the corporate risk strategy say about escalation, and does it give any numbers at all?",
+        "Is there a risk champions network anywhere in the council, or is it only the Portfolio Office?",
+    ]
+    for n, text in enumerate(asked, 1):
+        assert [v for v, _ in say(text)] == ["question"] * n, text
+    # the draft itself asked the same way, or a statement beside it, still challenges
+    assert ("hit", flaw_id(POLICY, T.APPETITE_WITHOUT_TOLERANCE)) in say(
+        "Does the appetite clause give any figures at all? A board can't test a £300k overrun against 'cautious'.")
+
+
+def test_what_counts_as_outside_the_draft():
+    from bot.evaluation.reading import asks_elsewhere
+
+    policy = variant(POLICY, 0)
+    assert asks_elsewhere("Does Cabinet's constitution say who approves the policy?", policy)
+    assert not asks_elsewhere("Does C6 use the same matrix as Cabinet's strategy?", policy)
+    assert not asks_elsewhere("Is there a tolerance anywhere in the policy?", policy)
+    assert not asks_elsewhere("Does Brackenridge's contract require a 4x4? C6 lets them keep it, so nothing compares.",
+                              policy)
