@@ -95,7 +95,7 @@ _TWICE = re.compile(
 
 
 # The reader's probability at which a second point in one message is heard as a point of its own.
-READER_SECOND = 0.1
+READER_SECOND = 0.15
 _THANKS = re.compile(r"\b(thanks|thank you|cheers|appreciated?|helpful)\b", re.IGNORECASE)
 _WHAT_NEXT = "Where would you like to go next?"
 # Words that find fault, not only state a fact: "it's on the list twice", "none of them is over 12".

@@ -721,3 +721,11 @@ def test_what_counts_as_outside_the_draft():
     assert not asks_elsewhere("Is there a tolerance anywhere in the policy?", policy)
     assert not asks_elsewhere("Does Brackenridge's contract require a 4x4? C6 lets them keep it, so nothing compares.",
                               policy)
+
+
+def test_a_second_point_the_reader_barely_hears_is_a_word_of_the_argument(play):
+    say = play(POLICY)
+    # "sits until the next meeting" is how long the escalation takes, not the review cycle's point
+    assert say("Suppose the leisure centre PM finds a 16 on the pool plant the morning after the Portfolio "
+               "Board has met. The draft sends it to a programme board that project doesn't have, or it sits "
+               "until the next meeting over a month later.") == [("hit", flaw_id(POLICY, T.ESCALATION_GAP))]
