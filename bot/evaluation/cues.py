@@ -133,6 +133,8 @@ _CUES: dict[T, list[str]] = {
         r"\b(dates?|deadlines?)\b.{0,20}\b(went|gone|have gone|has gone|passed|slipped) (by|past)\b", r"\bages ago\b",
         # a row reporting an old month's state: "it gives the March picture", "that's a May status"
         _T_MONTH,
+        # "the row still reads as if the September visit is going ahead": written before things moved
+        r"\bstill (reads|reading|says|shows|describes|assumes|is written)\b[^.?!]{0,30}\bas (if|though)\b",
     ],
     T.DUPLICATE: [
         r"duplicat", r"\bdupes?\b", r"same (risk|thing|event|as)",
@@ -278,6 +280,8 @@ _CUES: dict[T, list[str]] = {
         # money going begging: "£90k a year on offer", "£1.5m we walked past", "it isn't a threat"
         r"\b(on offer|up for grabs|left on the table)\b", r"\bwalk(ed|ing)? (past|away from)\b",
         r"\b(isn'?t|is not|not|never) a threat\b",
+        # a chance the draft turns away: "bids due in February, and C10 declares it out of scope"
+        r"\b(opportunit\w*|upside|bids?|funding)\b[^.?!]{0,60}\bout of (scope|the policy)\b",
     ],
     T.TEMPLATE_GAPS: [
         r"\btemplate\b.{0,80}\b(no|missing|lacks?|without|doesn'?t have|hasn'?t got)\b",

@@ -729,3 +729,15 @@ def test_a_second_point_the_reader_barely_hears_is_a_word_of_the_argument(play):
     assert say("Suppose the leisure centre PM finds a 16 on the pool plant the morning after the Portfolio "
                "Board has met. The draft sends it to a programme board that project doesn't have, or it sits "
                "until the next meeting over a month later.") == [("hit", flaw_id(POLICY, T.ESCALATION_GAP))]
+
+
+def test_a_row_that_still_reads_as_before_things_moved_is_stale(play):
+    say = play(REPORT)
+    assert say("The accreditation visit slipped to the new year, yet R12 still reads as though the autumn launch "
+               "is on track.") == [("hit", flaw_id(REPORT, T.STALE_REVIEW))]
+
+
+def test_a_chance_the_draft_puts_out_of_scope_is_its_threats_only_point(play):
+    say = play(POLICY)
+    assert say("There's heat network funding we could bid for next spring, and C10 puts it out of scope of the "
+               "policy altogether.") == [("hit", flaw_id(POLICY, T.THREATS_ONLY))]
