@@ -352,22 +352,6 @@ def quoted_items(text: str, scenario: Scenario) -> list[tuple[int, str]]:
     return hits
 
 
-def unquoted(text: str, scenario: Scenario) -> str:
-    """The message without the artefact's own words quoted in it: "what does 'held at programme
-    level' mean?" cites the row, it doesn't say the risk is held there."""
-    spans = [m.span() for m in _QUOTED.finditer(text) if _cited(_squash(m.group(1)), scenario)]
-    for a, b in reversed(spans):
-        text = text[:a] + " " + text[b:]
-    return text
-
-
-def _cited(said: str, scenario: Scenario) -> bool:
-    """Two words or more found word for word anywhere in the artefact (a row's actions too)."""
-    return len(said.split()) >= 2 and any(said in _squash(" ".join(
-        str(getattr(item, f, "") or "") for f in ("title", "text", "description", "actions", "owner")))
-        for item in scenario.items)
-
-
 def _one_slip(a: str, b: str) -> bool:
     """b is a with one letter left out, added, changed or two swapped ("apetite", "tolerence")."""
     if a == b:
@@ -539,8 +523,7 @@ def read(
     confidence: float = 0.0,
 ) -> Reading:
     allowed = types_in_play(scenario)
-    cited = unquoted(text, scenario)
-    cues = {t: n for t, n in cue_scores(cited).items() if t in allowed}
+    cues = {t: n for t, n in cue_scores(text).items() if t in allowed}
     model_type = type_for_intent(intent) if confidence >= PLAUSIBLE else None
     # In a draft policy the model's register reading points at its process-design kin; the words
     # (or the clause named) say which.
@@ -549,7 +532,7 @@ def read(
     if info_question(text):
         # Topic words in a plain question ("who holds the Calder contract?") are not cues, and
         # a challenge intent with nothing in the words behind it is not the learner's point.
-        cues = {t: n for t, n in challenge_cue_scores(cited).items() if t in allowed}
+        cues = {t: n for t, n in challenge_cue_scores(text).items() if t in allowed}
         if model_type not in cues and confidence < CONFIDENT:
             model_type = None
     read_points: set[FlawType] = set()
