@@ -79,13 +79,18 @@ _NOT_OWN = re.compile(
     re.IGNORECASE)
 
 
+# "...not leave it on the register", "I'm not happy with it": the words of a take-back, negated
+_NEGATED = re.compile(r"\b(not|never|cannot|\w+n['\u2019]t|dont|cant|wont|shouldnt|wouldnt|isnt)\s+(just\s+|simply\s+|be\s+)?$",
+                      re.IGNORECASE)
+
+
 def admissions(text: str) -> list[tuple[int, int]]:
     """Where (start, end) the learner takes a point back in their own voice."""
     out = []
     for x in SENTENCES.finditer(text):
         said = x.group()
         out += [(x.start() + m.start(), x.start() + m.end()) for m in ADMIT.finditer(said)
-                if not _NOT_OWN.search(said[:m.start()])]
+                if not _NOT_OWN.search(said[:m.start()]) and not _NEGATED.search(said[:m.start()])]
     return out
 
 

@@ -15,7 +15,9 @@ _NUM = r"\d{1,2}|" + "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=l
 # "R3", "r 3", "R-3", "risk 3", "risk three", "risk #3", "#3", "row 3", "number 3", "no. 3"
 RISK_REF = re.compile(
     # "risk 7s owner": a possessive typed without its apostrophe still names the row
-    rf"(?<![\w#])(?:r\s?-?\s?(\d{{1,2}})|(?:risks?|row|number|no\.?|item)\s*#?\s*({_NUM})|#\s?(\d{{1,2}}))(?:(?<=\d)s)?(?![\w])",
+    # "a red risk six weeks out", "a risk 3 months away": a number with a unit is a quantity, not a row
+    rf"(?<![\w#])(?:r\s?-?\s?(\d{{1,2}})|(?:risks?|row|number|no\.?|item)\s*#?\s*({_NUM})|#\s?(\d{{1,2}}))(?:(?<=\d)s)?(?![\w])"
+    r"(?!\s*(?:-\s*)?(?:(?:weeks?|months?|days?|years?|hours?|minutes?|times|per ?cent|million|thousand)\b|%))",
     re.IGNORECASE,
 )
 

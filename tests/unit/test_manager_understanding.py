@@ -741,3 +741,19 @@ def test_a_chance_the_draft_puts_out_of_scope_is_its_threats_only_point(play):
     say = play(POLICY)
     assert say("There's heat network funding we could bid for next spring, and C10 puts it out of scope of the "
                "policy altogether.") == [("hit", flaw_id(POLICY, T.THREATS_ONLY))]
+
+
+def test_a_take_back_in_negated_words_is_the_argument(play):
+    say = play(REPORT)
+    # "...not leave it on the risk register" is no "leave it"
+    assert say("The steel tender is a fact now, not a maybe. The Board needs a change request, and we "
+               "shouldn't leave it on the register at probability 4.") == [("hit", flaw_id(REPORT, T.NOT_A_RISK))]
+
+
+def test_a_number_with_a_unit_after_risk_is_a_quantity_not_a_row():
+    from bot.evaluation.reading import mentioned_risks
+
+    policy = variant(POLICY, 0)
+    assert mentioned_risks("A risk six weeks out and one two years away get the same monthly look.", policy) == []
+    assert mentioned_risks("Clause six and risk 3 both need a look.", variant(REPORT, 0)) == ["R3"]
+
