@@ -33,7 +33,7 @@ HINT_REQUEST = re.compile(r"\b(hint|clue|nudge|pointer)s?\b", re.IGNORECASE)
 FINISH_REQUEST = re.compile(
     r"^(?!.*\bnot (yet )?(finish|done)).*\b(let'?s (finish|stop|wrap)|finish(ed)?,? (please|now|there|here)|"
     r"i'?(ve|m|ll|d like to) (finish|finished|done|stop|wrap)|wrap (it |this |things )?up|call it a day|"
-    r"that'?s (all|it|me) (from me|for (me|now|today))|how did i do|concludes my review)\b|\bfinish\W*$",
+    r"that'?s (all|it|me|everything) (from me|for (me|now|today))|how did i do|concludes my review)\b|\bfinish\W*$",
     re.IGNORECASE,
 )
 PROGRESS_REQUEST = re.compile(r"\b(progress|how am i|how'?m i|how did i|score|so far|status|where am i|how far|"
@@ -44,7 +44,7 @@ UNSURE_MOVE = 0.6  # below this a session move the model guessed is checked agai
 SURE_FINISH = 0.8
 SURE_START = 0.8  # likewise starting afresh, when a role-play is running and no scenario is named
 FINISH_WORDS = re.compile(r"\b(finish|finished|done|stop|wrap|debrief|end (the|this|my|our) (session|role-?play|exercise|review)|"
-                          r"that'?s (all|it|me)|enough (for|now)|call it|conclude[sd]?|how did i do|leave it there|quit|over and out)\b",
+                          r"that'?s (all|it|me|everything)|enough (for|now)|call it|conclude[sd]?|how did i do|leave it there|quit|over and out)\b",
                           re.IGNORECASE)
 HINT_WORDS = re.compile(r"\b(hint|clue|nudge|pointer|help|stuck|tip|where (should|do|can) i|what (should|do) i)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # longer messages are stored and read up to here

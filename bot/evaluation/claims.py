@@ -32,7 +32,7 @@ AT_ALL = re.compile(r"\bat all\s*\?", re.IGNORECASE)
 DOUBTING = re.compile(r"\bor (just|simply|merely)\b[^?]{0,80}\?|"
                       r"\b(what|which|where)\b(\s+[\w'-]+){0,6}?\s+(tells|shows|warns|alerts|assures|reassures) "
                       r"(us|you|me|anyone|them|the (board|reader|directors|members|committee))\b|"
-                      r"\bon what (basis|grounds|evidence)\b|"
+                      r"\bon what (basis|grounds|evidence)\b|\bwhat('?s| is| was| are) [^?]{1,60}\bbased on\s*\?|"
                       r"\b(is|was) (that|this|it) (really )?(intended|intentional|deliberate|on purpose|by design|meant)(\s*\?|,| that\b)|"
                       r"\bdid (we|you|they) (mean|intend) (that|this|it)\b",
                       re.IGNORECASE)

@@ -143,6 +143,8 @@ _CUES: dict[T, list[str]] = {
         r"\b(is|are|'s|'re|sits?|appears?|shows?|showing|carr(y|ies|ying)) ([\w'-]+ ){0,4}?(twice|two times)\b",
         r"\b(is|are|look like|looks like|seem like|seems like|really|just|actually) (just )?(one|a single) (risk|thing|event)\b",
         r"double[- ]count", r"repeat(ed|s)? (risk|entry)", r"identical", r"the same\b",
+        # "Isn't that what the diversion row already covers?"
+        r"\b(row|risk|entry|line|one) (already|also) (covers|captures|describes)\b", r"\balready (covered|captured) (by|in|under|as)\b",
         r"merge", r"combine", r"(really|actually|any) different (from|to)", r"both (seem|are|look)( to be)? about",
         r"(isn'?t|is) (that|this|it) (just )?(the same|a repeat)", r"\b(are|is) both (the|about)\b",
         r"\bboth (rows|risks|entries|lines)\b", r"\bboth (read|look|sound|seem)s?( like| to be)?\b",
@@ -193,6 +195,8 @@ _CUES: dict[T, list[str]] = {
         # where it must be seen: "that has to go to Joanna's board", "send it up to UEB" (not "should
         # it go to the board?", which asks)
         r"\b(has|have|needs?|ought) to go (up |on )?to\b",
+        # asking for the record of an escalation that should have happened: "Where's the escalation recorded?"
+        r"\bwhere('?s| is| was) (the |its |that )?escalation\b",
         r"\b(send|take) (it |this |that )?up to\b",
         # a risk kept below where it should be seen: "kept under project level", "belongs in front of the SRO"
         _T_HELD,

@@ -55,6 +55,7 @@ from bot.evaluation.reading import (
     Reading,
     aside,
     asks_elsewhere,
+    assents,
     described_rows,
     info_question,
     read,
@@ -125,6 +126,9 @@ class Evaluator:
             # whatever the model guessed; it is neither a challenge nor an answer to an objection.
             thanked = _THANKS.search(reading.text)
             return Outcome([], [Reply("pm", ("You're welcome. " if thanked else "Of course. ") + _WHAT_NEXT)])
+        if assents(reading.text) and not reading.risk_ids and not state.asked \
+                and not state.open_objections(self.s.objecting):
+            return Outcome([], [Reply("pm", "Good. " + _WHAT_NEXT)])  # a yes to nothing waiting on one
         withdraw = False
         model_says = reading.confidence >= CONFIDENT
         corr = correction(reading.text, said_so=model_says and reading.intent == "correct_misread")

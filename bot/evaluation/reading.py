@@ -50,7 +50,8 @@ DEFINING = re.compile(
     r"\bwhat(?: is|'s| are) (?:a|an) ['\"‘“]?[\w&/ -]{2,40}?['\"’”]?\s*\?|"
     r"\bwhat (?:does|do) ['\"‘“]?[\w&/' -]{2,40}?['\"’”]? (?:mean|stand for)"
     r"(?: here| exactly| again| in (?:[rc]\s?\d{1,2}|(?:the|this) (?:row|clause|report|policy|draft))(?:'s [\w ]{2,20}?)?)?\s*\?|"
-    r"\bwhat (?:do you mean|is meant) by ['\"‘“]?[\w&/' -]{2,40}?['\"’”]?\s*\?",
+    r"\bwhat (?:do you mean|is meant) by ['\"‘“]?[\w&/' -]{2,40}?['\"’”]?\s*\?|"
+    r"\b(?:explain|tell me|remind me) what (?:the |a |an )?['\"‘“]?[\w&/' -]{2,40}?['\"’”]? (?:is|are|means?)\b",
     re.IGNORECASE)
 # Words that turn a question into a challenge ("what's the fallback if we accept it?" is not one).
 COMPLAINT = re.compile(
@@ -87,6 +88,19 @@ def aside(sentence: str) -> bool:
         and not RISK_REF.search(sentence) and not CLAUSE_REF.search(sentence) and not challenge_cue_scores(sentence)
 
 
+# Assent with nothing after it: "Yes, that works for me.", "OK, sounds good."
+_ASSENT = re.compile(r"^\W*(yes|yeah|yep|yup|ok|okay|sure|agreed|fine|great|good|right|lovely|sounds good|"
+                     r"that works|works for me|deal)\b[^.!?]{0,40}[.!]*$", re.IGNORECASE)
+
+
+def assents(text: str) -> bool:
+    """Says yes, and nothing about any item."""
+    said = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x]
+    return bool(said) and all(_ASSENT.match(x) or aside(x) for x in said) and not RISK_REF.search(text) \
+        and not CLAUSE_REF.search(text) and not challenge_cue_scores(text) and not re.search(
+            r"\b(but|though|however|not|no|wrong|missing)\b", text, re.IGNORECASE)
+
+
 def without_asides(text: str) -> str:
     """The message without its courtesies and the learner's asides about themselves."""
     said = re.split(r"(?<=[.!?])\s+", text.strip())
@@ -105,7 +119,9 @@ _ELSEWHERE = re.compile(
     r"(?: [\w-]+){0,3}? (?:contract|statement|strategy|log|minutes|agreement|plan|matrix|tool|system|register|"
     r"charter|constitution|procedures?|guidance)\b|"
     r"^there (?:a |an |any )?[\w -]{2,40} anywhere (?:in|across) (?:the |our )?(?:council|organisation|organization|"
-    r"university|trust|company|business|authority)\b")
+    r"university|trust|company|business|authority)\b|"
+    # what is happening now, not what the draft says: "Are there any grants in the pipeline at the moment?"
+    r"^there (?:a |an |any )?[\w -]{2,40}?\b(?:in the pipeline|at the moment|currently|right now|coming up|on the horizon)\b")
 _PRONOUN = re.compile(r"^(?:it|they|that|this|those|them)\b", re.IGNORECASE)
 
 

@@ -461,13 +461,23 @@ def test_two_challenges_in_one_message_are_both_credited(seed, intent):
 # -- odd messages ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["", "🙂🙂🙂", "ok", "x" * 10_000])
+@pytest.mark.parametrize("text", ["", "🙂🙂🙂", "x" * 10_000])
 def test_messages_with_nothing_to_judge_are_unclear(text):
     """Empty, emoji-only or nonsense messages are unclear: no credit, no penalty, a reply."""
     s = variant("riverside-wms", 0)
     outcome, state = evaluate(s, text)
     assert outcome.verdicts == [Verdict.UNCLEAR]
     assert outcome.replies and outcome.replies[0].text
+    assert state.found == set()
+
+
+@pytest.mark.parametrize("text", ["ok", "Yes, that works for me.", "Thanks, that's helpful."])
+def test_a_yes_or_a_thank_you_with_nothing_waiting_is_answered_in_kind(text):
+    """Not "Sorry, I'm not following": no verdict, no credit, no penalty, a reply that moves on."""
+    s = variant("riverside-wms", 0)
+    outcome, state = evaluate(s, text)
+    assert outcome.verdicts == []
+    assert "next" in outcome.replies[0].text and "not following" not in outcome.replies[0].text
     assert state.found == set()
 
 

@@ -757,3 +757,30 @@ def test_a_number_with_a_unit_after_risk_is_a_quantity_not_a_row():
     assert mentioned_risks("A risk six weeks out and one two years away get the same monthly look.", policy) == []
     assert mentioned_risks("Clause six and risk 3 both need a look.", variant(REPORT, 0)) == ["R3"]
 
+
+
+def test_asking_to_have_a_term_explained_and_what_is_happening_now_only_asks(play):
+    say = play(REPORT)
+    assert [v for v, _ in say("Could you explain what a call-off contract is and when ours started?",
+                              "challenge_closed_without_reason", 0.9)] == ["question"]
+    assert [v for v, _ in say("Is there any new funding on the horizon, or income the estates team could chase?",
+                              "challenge_missing_risk", 0.45)] == ["question"] * 2
+
+
+def test_asking_where_an_escalation_is_recorded_or_what_a_rating_rests_on_challenges():
+    from bot.evaluation.claims import leads
+    from bot.evaluation.cues import challenge_cue_scores
+
+    assert T.NOT_ESCALATED in challenge_cue_scores("R9 is 16 and tolerance is 12. Where is the escalation logged?")
+    assert T.DUPLICATE in challenge_cue_scores("Isn't that exactly what the piling row already covers?")
+    assert leads("What's the impact of 2 on R6 based on? Two suppliers have already pulled out.")
+
+
+def test_a_yes_to_nothing_waiting_is_taken_as_assent_and_a_goodbye_finishes(store):
+    say = _replies(store, POLICY)
+    assert say("Yes, that works for me.", "take_back", 0.55).startswith("Good.")
+    conceded = say("C7's bands overlap: a 16 sits in two of them, so nobody knows which board gets it.")
+    assert "not following" not in conceded
+    # the stakeholder now waits on a fix: a bare yes is not waved through as assent
+    assert not say("Yes, that works for me.", "take_back", 0.55).startswith("Good.")
+    assert "debrief" in say("Cheers Alistair, that's everything from me.", "finish_session", 0.65).lower()
