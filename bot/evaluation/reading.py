@@ -299,6 +299,8 @@ def described_rows(text: str, scenario: Scenario) -> list[tuple[int, str]]:
             hits.append((m.start(), scores[0][1]))
     for m in spans:
         said = _words(m.group(1))
+        if "the" in said[:-1]:  # "In the assurance clause": from the sentence's start, the name is after "the"
+            said = said[len(said) - said[::-1].index("the"):]
         pair = said[0] in ("two", "both")
         words = set(said[pair:]) - _NOT_DESCRIPTIVE
         if not words or _NOT_A_NAME & set(said):

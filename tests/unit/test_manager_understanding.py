@@ -784,3 +784,15 @@ def test_a_yes_to_nothing_waiting_is_taken_as_assent_and_a_goodbye_finishes(stor
     # the stakeholder now waits on a fix: a bare yes is not waved through as assent
     assert not say("Yes, that works for me.", "take_back", 0.55).startswith("Good.")
     assert "debrief" in say("Cheers Alistair, that's everything from me.", "finish_session", 0.65).lower()
+
+
+def test_a_clause_called_a_clause_after_a_preposition_is_named_firmly(play):
+    from bot.evaluation.reading import described_rows
+
+    policy = variant(POLICY, 0)
+    assert [rid for _, rid in described_rows("Under the escalation clause a 16 has two homes.", policy)] == ["C7"]
+    say = play(POLICY)
+    # the office acts in the clause named; its own clause (and its conflict point) is not the one challenged
+    verdicts = say("In the assurance clause the Portfolio Office grades its own maturity every year. That's "
+                   "us marking ourselves, which undermines our independence.")
+    assert ("hit", flaw_id(POLICY, T.PMO_CONFLICT)) not in verdicts
