@@ -819,8 +819,11 @@ class Evaluator:
                 if asking:
                     return self._say(Verdict.QUESTION, defences.about_clause(clause, t), ref)
                 if not asserts_flaw(reading) or not self._supported(reading, t):
-                    return self._say(Verdict.UNCLEAR, f"I'm not sure I follow what's wrong with {ref}. What "
-                                     "would go wrong in practice if we adopted it as drafted?", ref)
+                    # a doubt half-said ("Who reviews the policy itself? Looks like nobody checks it
+                    # works.") gets the clause's reasons for that point, when it has them; no charge
+                    return self._say(Verdict.UNCLEAR, clause.defences.get(t) or (
+                        f"I'm not sure I follow what's wrong with {ref}. What would go wrong in practice "
+                        "if we adopted it as drafted?"), ref)
                 return self._say(Verdict.FALSE, defences.defend_clause(clause, t), ref, t)
             if t == T.SCORE_MISMATCH and row.score == row.probability * row.impact and rates_higher(reading.text, row):
                 t = T.UNDERRATED  # the sum is right: the point is that the rating is too low

@@ -796,3 +796,12 @@ def test_a_clause_called_a_clause_after_a_preposition_is_named_firmly(play):
     verdicts = say("In the assurance clause the Portfolio Office grades its own maturity every year. That's "
                    "us marking ourselves, which undermines our independence.")
     assert ("hit", flaw_id(POLICY, T.PMO_CONFLICT)) not in verdicts
+
+
+def test_a_doubt_about_the_policys_own_review_gets_the_assurance_clauses_reasons(store):
+    say = _replies(store, POLICY)
+    reply = say("Who checks the policy itself is working once Cabinet has signed it off? Seems like nobody does.")
+    assert "reviewed every year" in reply
+    with store.transaction() as db:
+        session = db.execute(select(Session)).scalars().first()
+        assert [e.verdict for e in store.effective_challenges(db, session)] in (["unclear"], ["false"], ["question"])
